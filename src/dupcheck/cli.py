@@ -1,0 +1,161 @@
+"""The ``dupcheck`` command line (contract §5).
+
+Every command maps a :class:`~dupcheck.errors.DupcheckError` to exit status 2 with one line per
+problem on stderr and no traceback; heavy modules are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from dupcheck.errors import DupcheckError, ValidationError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Screen unemployment-benefit claims and refund applications for improper payments.",
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PolicyOpt = Annotated[
+    Path | None, typer.Option("--policy", help="TOML file overriding policy defaults")
+]
+
+
+def _fail(lines: list[str]) -> None:
+    for line in lines:
+        typer.echo(f"dupcheck: {line}", err=True)
+    raise typer.Exit(2)
+
+
+def _errors_to_exit(fn: F) -> F:
+    """Turn dupcheck's own errors into exit 2 with one clear line per problem."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ValidationError as exc:
+            _fail([str(p) for p in exc.problems] or [str(exc)])
+        except DupcheckError as exc:
+            _fail([str(exc)])
+        except OSError as exc:
+            _fail([f"{exc.filename or ''}: {exc.strerror or exc}"])
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _policy(path: Path | None) -> Any:
+    from dupcheck.policy import Policy
+
+    return Policy.from_toml(path) if path else Policy()
+
+
+@app.command()
+@_errors_to_exit
+def validate(data: Annotated[Path, typer.Argument(help="data folder")]) -> None:
+    """Check a data folder against the contract and report every problem, changing nothing."""
+    from dupcheck.io import validate as run_validate
+
+    report = run_validate(data)
+    for p in report.problems:
+        typer.echo(str(p), err=True)
+    typer.echo(report.summary())
+    if report.fatal:
+        raise typer.Exit(2)
+
+
+@app.command()
+@_errors_to_exit
+def synth(
+    out: Annotated[Path, typer.Argument(help="data folder to write (truth goes to OUT-truth)")],
+    claims: Annotated[int, typer.Option(help="number of claims")] = 10_000,
+    people: Annotated[int, typer.Option(help="number of people in the population")] = 200_000,
+    seed: Annotated[int, typer.Option(help="random seed")] = 7,
+    csv_share: Annotated[float, typer.Option(help="share of tables written as CSV")] = 0.5,
+) -> None:
+    """Write a synthetic data folder with ground truth."""
+    from dupcheck.synth import generate
+
+    truth = generate(out, claims=claims, people=people, seed=seed, csv_share=csv_share)
+    typer.echo(f"data: {out}\ntruth: {truth}")
+
+
+@app.command()
+@_errors_to_exit
+def screen(
+    data: Annotated[Path, typer.Argument(help="data folder")],
+    out: Annotated[Path, typer.Option("--out", help="output folder")],
+    policy: PolicyOpt = None,
+    csv: Annotated[bool, typer.Option("--csv", help="also write CSV copies")] = False,
+) -> None:
+    """Screen every claim: decisions.parquet and findings.parquet."""
+    from dupcheck.screening import Screener
+
+    result = Screener(_policy(policy)).run(data)
+    result.write(out, csv=csv)
+    typer.echo(result.summary_text())
+    typer.echo(f"outputs: {out}")
+
+
+@app.command()
+@_errors_to_exit
+def graph(
+    data: Annotated[Path, typer.Argument(help="data folder")],
+    out: Annotated[Path, typer.Option("--out", help="output folder")],
+    policy: PolicyOpt = None,
+) -> None:
+    """Dispatch-agency graph alerts: alerts.parquet and GraphML of the alert subgraphs."""
+    from dupcheck.graph import analyze
+
+    result = analyze(data, policy=_policy(policy))
+    result.write(out)
+    typer.echo(result.summary_text())
+    typer.echo(f"outputs: {out}")
+
+
+@app.command()
+@_errors_to_exit
+def refund(
+    data: Annotated[Path, typer.Argument(help="data folder")],
+    out: Annotated[Path, typer.Option("--out", help="output folder")],
+    policy: PolicyOpt = None,
+) -> None:
+    """Job-stabilization refund audit: refund_decisions.parquet and notice.csv."""
+    from dupcheck.refund import audit
+
+    result = audit(data, policy=_policy(policy))
+    result.write(out)
+    typer.echo(result.summary_text())
+    typer.echo(f"outputs: {out}")
+
+
+@app.command()
+@_errors_to_exit
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="output folder")] = Path("demo-out"),
+    claims: Annotated[int, typer.Option(help="claims in the synthetic province")] = 20_000,
+    people: Annotated[int, typer.Option(help="people in the synthetic province")] = 400_000,
+    seed: Annotated[int, typer.Option(help="random seed")] = 2021,
+) -> None:
+    """Generate a synthetic province, screen it, print a summary and write a report."""
+    from dupcheck.demo import run_demo
+
+    run_demo(out, claims=claims, people=people, seed=seed, echo=typer.echo)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover
+        sys.exit(130)
