@@ -111,9 +111,6 @@ class ScreeningPolicy(_Model):
         description="women workers: 50, rising to 55 from 2025 (2024 NPCSC decision); set "
         "55/1970-01/4/36 for women cadres",
     )
-    retirement_reform_start: date = Field(
-        date(2025, 1, 1), description="date from which the gradual increase applies",
-    )
     severities: dict[str, Severity] = Field(
         default_factory=lambda: {
             "INPUT_INVALID": "review",
