@@ -1,0 +1,1 @@
+"""Identity normalisation (placeholder while the package is built)."""
