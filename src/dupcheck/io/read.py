@@ -1,0 +1,234 @@
+"""Raw readers: find the table files of a data folder and read each into a frame of raw columns.
+
+CSV bytes are decoded as UTF-8 (BOM or not), else UTF-16 (with BOM), else GB18030 (a superset of
+GBK); every CSV column is read as text. Parquet is read with polars directly, keeping its types.
+Column names are matched to the contract case-insensitively after trimming. Coercion to contract
+types happens later, in :mod:`dupcheck.io.coerce`.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from dupcheck.errors import Problem
+from dupcheck.schema import TABLES, TableSpec
+
+__all__ = ["RawTable", "discover", "normalize_header", "read_csv_raw", "read_parquet_raw", "read_table"]
+
+_SUFFIXES = (".parquet", ".csv")
+
+
+@dataclass(slots=True)
+class RawTable:
+    """A table as read: contract columns found (raw dtype), the file, and the problems so far."""
+
+    name: str
+    file: str
+    frame: pl.DataFrame | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def fatal(self) -> bool:
+        """True when the table cannot be used at all."""
+        return any(p.fatal for p in self.problems)
+
+
+def normalize_header(name: str) -> str:
+    """Column-name key: BOM and surrounding whitespace removed, lower case."""
+    return name.replace("\ufeff", "").strip().lower()
+
+
+def discover(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
+    """Map each contract table present in ``folder`` to its file; note unknown and clashing files.
+
+    A table given by two files (``claims.csv`` and ``claims.parquet``) is a fatal problem and is
+    left out of the map.
+    """
+    problems: list[Problem] = []
+    if not folder.exists():
+        return {}, [Problem(str(folder), None, None, None, "data folder does not exist", fatal=True)]
+    if not folder.is_dir():
+        return {}, [Problem(str(folder), None, None, None, "not a folder", fatal=True)]
+    found: dict[str, list[Path]] = {}
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        stem, suffix = path.stem.strip().lower(), path.suffix.lower()
+        if suffix in _SUFFIXES and stem in TABLES:
+            found.setdefault(stem, []).append(path)
+        else:
+            problems.append(Problem(path.name, None, None, None, "not a contract table; ignored"))
+    files: dict[str, Path] = {}
+    for name, paths in found.items():
+        if len(paths) > 1:
+            names = ", ".join(p.name for p in paths)
+            problems.append(
+                Problem(paths[0].name, None, None, None,
+                        f"table {name!r} is given by more than one file ({names})", fatal=True)
+            )
+        else:
+            files[name] = paths[0]
+    return files, problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Decoding
+# ---------------------------------------------------------------------------------------------
+
+
+def _utf8_error_at(data: bytes | memoryview, chunk: int = 1 << 24) -> int | None:
+    """Offset of the first byte that is not valid UTF-8, or None; decodes in bounded chunks."""
+    dec = codecs.getincrementaldecoder("utf-8")("strict")
+    view = memoryview(data)
+    for start in range(0, len(view), chunk):
+        pending = len(dec.getstate()[0])
+        try:
+            dec.decode(view[start:start + chunk], final=start + chunk >= len(view))
+        except UnicodeDecodeError as exc:
+            # The error's offset counts the bytes still buffered from the previous chunk.
+            return start - pending + exc.start
+    return None
+
+
+def _decode(data: bytes, file: str) -> tuple[bytes | None, str, list[Problem]]:
+    """UTF-8 bytes of ``data`` (BOM removed) and the encoding found, or a fatal problem."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+        bad = _utf8_error_at(data)
+        if bad is not None:
+            msg = f"starts with a UTF-8 BOM but is not UTF-8 (invalid byte at offset {bad + 3})"
+            return None, "", [Problem(file, None, None, None, msg, fatal=True)]
+        return data, "utf-8-sig", []
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16").encode("utf-8"), "utf-16", []
+        except UnicodeDecodeError as exc:
+            msg = f"starts with a UTF-16 BOM but is not UTF-16 (invalid byte at offset {exc.start})"
+            return None, "", [Problem(file, None, None, None, msg, fatal=True)]
+    utf8_at = _utf8_error_at(data)
+    if utf8_at is None:
+        return data, "utf-8", []
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        msg = (f"cannot decode: not UTF-8 (invalid byte at offset {utf8_at}) and not GB18030 "
+               f"(invalid byte at offset {exc.start})")
+        return None, "", [Problem(file, None, None, None, msg, fatal=True)]
+    return text.lstrip("\ufeff").encode("utf-8"), "gb18030", []
+
+
+def _separator(data: bytes) -> str:
+    """Comma unless the header line has tabs (or semicolons) and no comma (Excel text exports)."""
+    head = data[: data.find(b"\n")] if b"\n" in data else data
+    if b"," not in head:
+        if b"\t" in head:
+            return "\t"
+        if b";" in head:
+            return ";"
+    return ","
+
+
+# ---------------------------------------------------------------------------------------------
+# Column matching
+# ---------------------------------------------------------------------------------------------
+
+
+def _match_columns(
+    names: list[str], spec: TableSpec, file: str
+) -> tuple[dict[str, str], list[Problem]]:
+    """Map contract column -> source column name; report missing required and unknown columns."""
+    problems: list[Problem] = []
+    mapping: dict[str, str] = {}
+    for src in names:
+        key = normalize_header(src)
+        if key in spec.by_name:
+            if key in mapping:
+                problems.append(Problem(file, None, key, None,
+                                        "column appears more than once; the first is used"))
+            else:
+                mapping[key] = src
+        elif key.startswith("column_") or key == "":
+            if key:  # unnamed columns polars made up: only note them
+                problems.append(Problem(file, None, src, None, "unnamed column ignored"))
+        else:
+            problems.append(Problem(file, None, src.strip(), None, "not a contract column; ignored"))
+    for col in spec.columns:
+        if col.required and col.name not in mapping:
+            problems.append(Problem(file, None, col.name, None, "required column missing", fatal=True))
+    return mapping, problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Readers
+# ---------------------------------------------------------------------------------------------
+
+
+def read_csv_raw(path: Path, spec: TableSpec) -> RawTable:
+    """Read a CSV file as text columns named after the contract (others dropped)."""
+    file = path.name
+    data = path.read_bytes()
+    if not data.strip():
+        return RawTable(spec.name, file, None,
+                        [Problem(file, None, None, None, "empty file (no header)", fatal=True)])
+    utf8, _enc, problems = _decode(data, file)
+    if utf8 is None:
+        return RawTable(spec.name, file, None, problems)
+    try:
+        frame = pl.read_csv(
+            utf8, has_header=False, infer_schema=False, separator=_separator(utf8)
+        )
+    except pl.exceptions.PolarsError as exc:  # any parse failure makes the table unusable
+        msg = f"cannot parse CSV: {str(exc).splitlines()[0]}"
+        return RawTable(spec.name, file, None, [Problem(file, None, None, None, msg, fatal=True)])
+    if frame.height == 0:
+        return RawTable(spec.name, file, None,
+                        [Problem(file, None, None, None, "empty file (no header)", fatal=True)])
+    header = [("" if v is None else str(v)) for v in frame.row(0)]
+    # Unnamed header cells get a positional name that cannot clash with contract columns.
+    header = [h if h.strip() else f"column_{i}" for i, h in enumerate(header)]
+    mapping, col_problems = _match_columns(header, spec, file)
+    problems += col_problems
+    if any(p.fatal for p in problems):
+        return RawTable(spec.name, file, None, problems)
+    by_src = dict(zip(header, frame.columns, strict=True))
+    body = frame.slice(1).select(pl.col(by_src[src]).alias(name) for name, src in mapping.items())
+    return RawTable(spec.name, file, body, problems)
+
+
+def read_parquet_raw(path: Path, spec: TableSpec) -> RawTable:
+    """Read the contract columns of a Parquet file (native dtypes; renamed case-insensitively)."""
+    file = path.name
+    if path.stat().st_size == 0:
+        return RawTable(spec.name, file, None,
+                        [Problem(file, None, None, None, "empty file (0 bytes)", fatal=True)])
+    try:
+        lf = pl.scan_parquet(path)
+        names = list(lf.collect_schema().names())
+        mapping, problems = _match_columns(names, spec, file)
+        if any(p.fatal for p in problems):
+            return RawTable(spec.name, file, None, problems)
+        frame = lf.select(pl.col(src).alias(name) for name, src in mapping.items()).collect()
+    except (pl.exceptions.PolarsError, OSError) as exc:  # truncated or corrupt file
+        msg = f"cannot read Parquet (truncated or corrupt): {str(exc).splitlines()[0]}"
+        return RawTable(spec.name, file, None, [Problem(file, None, None, None, msg, fatal=True)])
+    return RawTable(spec.name, file, frame, problems)
+
+
+def read_table(path: Path, spec: TableSpec) -> RawTable:
+    """Read one table file, CSV or Parquet by its suffix."""
+    if path.suffix.lower() == ".parquet":
+        return read_parquet_raw(path, spec)
+    return read_csv_raw(path, spec)
+
+
+def match_frame(frame: pl.DataFrame, spec: TableSpec, file: str) -> RawTable:
+    """Select and rename the contract columns of an in-memory frame (as for files)."""
+    mapping, problems = _match_columns(list(frame.columns), spec, file)
+    if any(p.fatal for p in problems):
+        return RawTable(spec.name, file, None, problems)
+    body = frame.select(pl.col(src).alias(name) for name, src in mapping.items())
+    return RawTable(spec.name, file, body, problems)
