@@ -1,0 +1,428 @@
+"""The synthetic province under construction: population, clean tables and planted truth.
+
+World API (the contract for plug-ins ``dupcheck.synth.graph_plants.plant_graph(world)`` and
+``dupcheck.synth.refund_plants.plant_refund(world)``; both are optional modules, called when
+present, after the base population, histories and claim plants, and before identity corruption):
+
+* ``world.rng`` -- the one ``numpy.random.Generator``; draw from it only (determinism per seed).
+* ``world.rates`` -- :class:`~dupcheck.synth.rates.SynthRates`; ``world.policy`` -- default
+  :class:`~dupcheck.policy.Policy` (retirement ages, qualifying reasons, entitlements).
+* ``world.window`` -- ``(first, last)`` claim dates of the batch (inclusive).
+* ``world.people`` -- the true population, one row per person: ``pid`` (the person's clean
+  18-character id, also their true identity), ``name``, ``birth_date`` (Date), ``gender``
+  (``M``/``F``), ``region_code``, ``phone``, ``bank_account``, ``address``.
+* ``world.tables[name]`` -- contract tables with CLEAN values (dates ``pl.Date``, enums as codes,
+  money ``pl.Decimal(18, 2)``); person tables (claims, employment, stoppages, pensions, benefits,
+  deaths, incarcerations, dispatch) carry a hidden ``_pid`` column with the true person. Columns
+  starting with ``_`` are never written. Corruption of ids/names happens later, on all rows.
+* ``world.new_people(n, born=(lo, hi), gender=None)`` -> fresh persons (appended to ``people``).
+  ``world.namesakes(pids)`` -> new persons with the same name, birth date and gender, another id.
+* ``world.new_enterprises(n, kind="enterprise"|"public_institution"|"dispatch_agency",
+  size_class=None, **overrides)`` -> new rows appended to ``enterprises`` (valid USCCs, a legal
+  representative drawn from ``people``, own phone/address/account). Overrides are scalars or
+  Series of length n for any enterprise column.
+* ``world.append(table, frame)`` -> the appended rows: missing contract columns become typed nulls,
+  ``record_id`` is assigned (``E00000001``-style, per table) when absent, and for person tables
+  ``id_number``/``name`` are filled from ``people`` by ``_pid`` when absent.
+* ``world.add_spells(frame)`` -- employment spells (``_pid, employer_id, start_date, end_date``,
+  optional ``agency_id``, ``reason``): appends employment rows and, where ``reason`` is not null, a
+  stoppage on the spell's ``end_date`` with that reason (and a ``dispatch`` row when ``agency_id``).
+* ``world.add_claims(frame, rules=None, tags=None)`` -> claims with ``claim_id`` assigned. ``frame``
+  needs ``_pid, benefit_type, claim_date``; claimant fields (id, name, birth date, gender, phone,
+  account, region) default to the person's clean values; ``period_start`` defaults to
+  ``claim_date``. ``rules``/``tags``: one list per row (or one list for all rows) of the rule codes
+  the plant intends and free tags (``near_miss:...``). The expected rules in the truth are
+  recomputed from the clean tables by the oracle (``dupcheck.synth.oracle``); a declared rule that
+  the oracle does not derive is kept and tagged ``declared_only:<RULE>``.
+* ``world.add_alert_truth(pattern, entities, near_miss=False)`` -- one expected graph alert
+  (``entities``: ``kind:value`` strings as in contract §4, Graph semantics).
+* ``world.truth["refund"]`` -- set by the refund plug-in: ``application_id, decision, rules
+  (list[str]), eligible_amount (str)``.
+* Date helpers: :func:`add_months` (calendar months, clamped to month end, for scalars),
+  :func:`months_expr` (the same on a column), :func:`random_dates` (uniform inclusive dates).
+  A claimed period is ``period_start .. period_end`` inclusive; :func:`default_period_end` gives
+  the contract default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from dupcheck.policy import Policy
+from dupcheck.schema import TABLES
+from dupcheck.synth.idgen import resident_ids, shandong_counties, uscc_codes
+from dupcheck.synth.names import sample_names
+from dupcheck.synth.rates import SynthRates
+
+__all__ = [
+    "PEOPLE_SCHEMA",
+    "PERSON_TABLES",
+    "RECORD_PREFIX",
+    "World",
+    "add_months",
+    "default_period_end",
+    "months_expr",
+    "random_dates",
+]
+
+PEOPLE_SCHEMA: dict[str, pl.DataType] = {
+    "pid": pl.String(),
+    "name": pl.String(),
+    "birth_date": pl.Date(),
+    "gender": pl.String(),
+    "region_code": pl.String(),
+    "phone": pl.String(),
+    "bank_account": pl.String(),
+    "address": pl.String(),
+}
+
+#: Tables whose rows belong to a person (they carry ``_pid``).
+PERSON_TABLES = (
+    "claims", "employment", "stoppages", "pensions", "benefits", "deaths", "incarcerations",
+    "dispatch",
+)
+
+#: Prefix of generated ``record_id`` values per reference table.
+RECORD_PREFIX = {
+    "employment": "E", "stoppages": "S", "pensions": "P", "benefits": "B", "deaths": "D",
+    "incarcerations": "I", "dispatch": "H",
+}
+
+_STREETS = ["解放路", "经十路", "泉城路", "和平路", "人民路", "建设路", "胜利街", "文化路", "新华路", "中山路", "青年路", "黄河路", "长江路", "泰山路", "东风街", "光明街", "幸福街", "振兴路", "工业路", "花园路", "滨河路", "府前街", "育才路", "朝阳街"]
+_FIRM_WORDS = ["鑫源", "华泰", "恒达", "金诚", "瑞丰", "宏远", "鲁信", "齐鲁", "海川", "东岳", "泰和", "天成", "汇通", "永盛", "广联", "博润", "润华", "信达", "盛世", "德润", "鼎盛", "安泰", "中科", "凯瑞", "佳和", "众诚", "远航", "明辉", "兴业", "百川"]
+_FIRM_TRADES = ["机械", "商贸", "建材", "食品", "纺织", "化工", "电子", "物流", "建筑", "餐饮", "科技", "医药", "印刷", "五金"]
+
+
+def add_months(d: date, months: int) -> date:
+    """``d`` plus ``months`` calendar months, clamped to the month's last day."""
+    m0 = d.year * 12 + d.month - 1 + months
+    y, m = divmod(m0, 12)
+    m += 1
+    nxt = date(y + (m == 12), m % 12 + 1, 1)
+    return date(y, m, min(d.day, (nxt - timedelta(days=1)).day))
+
+
+def months_expr(col: pl.Expr | str, months: pl.Expr | int) -> pl.Expr:
+    """Column expression: a Date column plus a (possibly per-row) number of calendar months."""
+    c = pl.col(col) if isinstance(col, str) else col
+    if isinstance(months, int):
+        return c.dt.offset_by(f"{months}mo")
+    return c.dt.offset_by(pl.format("{}mo", months))
+
+
+def default_period_end(start: pl.Expr, months: pl.Expr) -> pl.Expr:
+    """Contract default: ``period_end = start + entitlement months - 1 day``."""
+    return months_expr(start, months).dt.offset_by("-1d")
+
+
+def random_dates(rng: np.random.Generator, lo: date, hi: date, n: int) -> pl.Series:
+    """``n`` dates drawn uniformly from ``lo..hi`` inclusive."""
+    base = np.datetime64(lo, "D")
+    span = (hi - lo).days + 1
+    return pl.Series(base + rng.integers(0, span, n), dtype=pl.Date)
+
+
+def _typed_empty(table: str) -> pl.DataFrame:
+    schema = dict(TABLES[table].schema)
+    if table in PERSON_TABLES:
+        schema["_pid"] = pl.String()
+    return pl.DataFrame(schema=schema)
+
+
+@dataclass
+class World:
+    """Mutable state of one synthetic province: population, clean tables and planted truth."""
+
+    rng: np.random.Generator
+    rates: SynthRates = field(default_factory=lambda: SynthRates())
+    policy: Policy = field(default_factory=Policy)
+    window: tuple[date, date] = (date(2024, 7, 1), date(2025, 12, 31))
+    people: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PEOPLE_SCHEMA))
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    truth: dict[str, pl.DataFrame] = field(default_factory=dict)
+    _counters: dict[str, int] = field(default_factory=dict, repr=False)
+    _claim_plan: list[pl.DataFrame] = field(default_factory=list, repr=False)
+    _alerts: list[dict[str, Any]] = field(default_factory=list, repr=False)
+
+    # ---------------------------------------------------------------- people
+    def new_people(
+        self,
+        n: int,
+        born: tuple[date, date] = (date(1962, 1, 1), date(2004, 12, 31)),
+        gender: str | None = None,
+    ) -> pl.DataFrame:
+        """Fresh persons with valid, unused ids (appended to :attr:`people`)."""
+        rng = self.rng
+        counties = shandong_counties()
+        taken: pl.DataFrame | None = self.people.select("pid") if self.people.height else None
+        out: list[pl.DataFrame] = []
+        need = n
+        while need > 0:
+            reg_idx = rng.integers(0, counties.height, need)
+            region = counties["region_code"].gather(reg_idx)
+            births = random_dates(rng, born[0], born[1], need)
+            if gender is None:
+                sexes = np.where(rng.random(need) < 0.5, "M", "F")
+            else:
+                sexes = np.full(need, gender)
+            seq = rng.integers(0, 500, need) * 2 + (sexes == "M")
+            ids = resident_ids(
+                region.cast(pl.Int64).to_numpy(), births.to_numpy(), seq
+            )
+            frame = pl.DataFrame(
+                {"pid": ids, "birth_date": births, "gender": pl.Series(sexes, dtype=pl.String),
+                 "region_code": region}
+            ).unique("pid", keep="first", maintain_order=True)
+            if taken is not None:
+                frame = frame.join(taken, on="pid", how="anti", maintain_order="left")
+            out.append(frame)
+            need -= frame.height
+            taken = frame.select("pid") if taken is None else pl.concat([taken, frame.select("pid")])
+        people = self._decorate(pl.concat(out).head(n))
+        self.people = pl.concat([self.people, people], rechunk=False)
+        return people
+
+    def namesakes(self, pids: pl.Series) -> pl.DataFrame:
+        """New persons sharing name, birth date and gender with ``pids`` but with another id."""
+        src = self.person(pids)
+        rng = self.rng
+        counties = shandong_counties()
+        taken = self.people.select("pid")
+        region = counties["region_code"].gather(rng.integers(0, counties.height, src.height))
+        ids = resident_ids(
+            region.cast(pl.Int64).to_numpy(), src["birth_date"].to_numpy(),
+            rng.integers(0, 500, src.height) * 2 + (src["gender"] == "M").to_numpy(),
+        )
+        base = src.select("birth_date", "gender").with_columns(pid=ids, region_code=region)
+        base = base.join(taken, on="pid", how="anti", maintain_order="left")
+        keep = base.select("pid")
+        fresh = self._decorate(base.select("pid", "birth_date", "gender", "region_code"))
+        names = src.with_columns(pid=ids).join(keep, on="pid", how="semi", maintain_order="left")
+        fresh = fresh.with_columns(name=names["name"]).unique("pid", keep="first",
+                                                               maintain_order=True)
+        self.people = pl.concat([self.people, fresh], rechunk=False)
+        return fresh
+
+    def person(self, pids: pl.Series) -> pl.DataFrame:
+        """Rows of :attr:`people` for ``pids``, in the order given."""
+        return pl.DataFrame({"pid": pids.cast(pl.String)}).join(
+            self.people, on="pid", how="left", maintain_order="left"
+        )
+
+    def _decorate(self, base: pl.DataFrame) -> pl.DataFrame:
+        rng = self.rng
+        n = base.height
+        names = sample_names(rng, base["gender"].to_numpy())
+        prefixes = np.array([130, 131, 132, 133, 135, 136, 137, 138, 139, 150, 151, 152, 155, 156,
+                             157, 158, 159, 166, 176, 177, 180, 181, 182, 183, 186, 187, 188, 189,
+                             191, 198, 199])
+        phone = prefixes[rng.integers(0, len(prefixes), n)].astype(np.int64) * 10**8 + rng.integers(
+            0, 10**8, n)
+        banks = np.array([621700, 622202, 622848, 621661, 622588, 623058, 621483])
+        acct = banks[rng.integers(0, len(banks), n)].astype(np.int64) * 10**13 + rng.integers(
+            0, 10**13, n)
+        counties = shandong_counties()
+        streets = pl.Series(np.asarray(_STREETS, dtype=object)[rng.integers(0, len(_STREETS), n)],
+                            dtype=pl.String)
+        num = pl.Series(rng.integers(1, 400, n))
+        return (
+            base.with_columns(
+                name=names,
+                phone=pl.Series(phone).cast(pl.String),
+                bank_account=pl.Series(acct).cast(pl.String),
+                _street=streets,
+                _num=num,
+            )
+            .join(counties, on="region_code", how="left", maintain_order="left")
+            .with_columns(
+                address=pl.format("山东省{}{}{}{}号", "city", "county", "_street", "_num")
+            )
+            .select(list(PEOPLE_SCHEMA))
+        )
+
+    # ---------------------------------------------------------------- enterprises
+    def new_enterprises(
+        self, n: int, kind: str = "enterprise", size_class: str | None = None, **overrides: Any
+    ) -> pl.DataFrame:
+        """New units of ``kind`` appended to ``enterprises``; returns the new rows."""
+        rng = self.rng
+        counties = shandong_counties()
+        idx = rng.integers(0, counties.height, n)
+        region = counties["region_code"].gather(idx)
+        prefix = {"enterprise": "91", "dispatch_agency": "91", "public_institution": "12"}[kind]
+        ids = uscc_codes(rng, region.cast(pl.Int64).to_numpy(), prefix)
+        reps = self.new_people(n, born=(date(1960, 1, 1), date(1995, 12, 31)))
+        words = np.asarray(_FIRM_WORDS, dtype=object)[rng.integers(0, len(_FIRM_WORDS), n)]
+        trades = np.asarray(_FIRM_TRADES, dtype=object)[rng.integers(0, len(_FIRM_TRADES), n)]
+        city = counties["city"].gather(idx)
+        county = counties["county"].gather(idx)
+        if kind == "dispatch_agency":
+            name = city + pl.Series(words, dtype=pl.String) + "人力资源有限公司"
+        elif kind == "public_institution":
+            inst = np.asarray(["人民医院", "第一中学", "实验小学", "疾病预防控制中心", "图书馆",
+                               "档案馆", "农业技术推广站", "社会保险事业中心"], dtype=object)
+            name = county + pl.Series(inst[rng.integers(0, len(inst), n)], dtype=pl.String)
+        else:
+            name = (city.str.slice(0, 2) + pl.Series(words, dtype=pl.String)
+                    + pl.Series(trades, dtype=pl.String) + "有限公司")
+        if size_class is None and kind != "public_institution":
+            sizes = np.asarray(["large", "medium", "small", "micro"], dtype=object)[
+                rng.choice(4, size=n, p=[0.05, 0.2, 0.45, 0.3])]
+            size = pl.Series(sizes, dtype=pl.String)
+        else:
+            size = pl.Series([size_class] * n, dtype=pl.String)
+        own = self._decorate(reps.select("pid", "birth_date", "gender", "region_code"))
+        frame = pl.DataFrame(
+            {
+                "enterprise_id": ids,
+                "name": name,
+                "kind": pl.Series([kind] * n, dtype=pl.String),
+                "size_class": size,
+                "legal_rep_id": reps["pid"],
+                "legal_rep_name": reps["name"],
+                "phone": (
+                    "05" + pl.Series(rng.integers(31, 47, n)).cast(pl.String) + "-"
+                    + pl.Series(rng.integers(2000000, 9000000, n)).cast(pl.String)
+                ),
+                "address": own["address"],
+                "bank_account": "3" + own["bank_account"].str.slice(1),
+                "established_date": random_dates(rng, date(1995, 1, 1), date(2019, 12, 31), n),
+                "dishonest": pl.Series([False] * n),
+            }
+        )
+        for col, val in overrides.items():
+            frame = frame.with_columns(
+                (val.alias(col) if isinstance(val, pl.Series) else pl.lit(val)).alias(col)
+            )
+        return self.append("enterprises", frame)
+
+    # ---------------------------------------------------------------- tables
+    def append(self, table: str, frame: pl.DataFrame) -> pl.DataFrame:
+        """Append rows to ``table`` (contract columns, typed; record ids and person fields filled)."""
+        spec = TABLES[table]
+        target = _typed_empty(table)
+        n = frame.height
+        if n == 0:
+            return target
+        if table in PERSON_TABLES and table != "claims":
+            missing = [c for c in ("id_number", "name") if c not in frame.columns]
+            if missing:
+                lookup = self.person(frame["_pid"]).select(
+                    pl.col("pid").alias("id_number"), "name"
+                )
+                frame = frame.with_columns([lookup[c] for c in missing])
+        if "record_id" in spec.by_name and (
+            "record_id" not in frame.columns or frame["record_id"].null_count() == n
+        ):
+            start = self._counters.get(table, 0)
+            self._counters[table] = start + n
+            rid = pl.format(
+                "{}{}", pl.lit(RECORD_PREFIX[table]),
+                pl.int_range(start + 1, start + n + 1, eager=False).cast(pl.String).str.zfill(8),
+            )
+            frame = frame.with_columns(rid.alias("record_id"))
+        cols = []
+        for name, dtype in target.schema.items():
+            if name in frame.columns:
+                cols.append(pl.col(name).cast(dtype))
+            else:
+                cols.append(pl.lit(None, dtype=dtype).alias(name))
+        extra = [c for c in frame.columns if c.startswith("_") and c not in target.schema]
+        rows = frame.select(cols + [pl.col(c) for c in extra])
+        old = self.tables.get(table)
+        self.tables[table] = (
+            rows if old is None else pl.concat([old, rows], how="diagonal_relaxed", rechunk=False)
+        )
+        return rows
+
+    def table(self, name: str) -> pl.DataFrame:
+        """The current contents of ``name`` (an empty typed frame when nothing was appended)."""
+        return self.tables.get(name, _typed_empty(name))
+
+    def add_spells(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Employment spells (``_pid, employer_id, start_date, end_date`` [, ``agency_id``,
+        ``reason``, ``region_code``]); adds a stoppage per non-null ``reason`` on ``end_date``
+        and a dispatch row per non-null ``agency_id``. Returns the employment rows."""
+        emp = self.append("employment", frame.drop("reason", strict=False))
+        if "reason" in frame.columns:
+            stops = frame.filter(pl.col("reason").is_not_null() & pl.col("end_date").is_not_null())
+            self.append(
+                "stoppages",
+                stops.select("_pid", "employer_id", pl.col("end_date").alias("stop_date"),
+                             "reason"),
+            )
+        if "agency_id" in frame.columns:
+            disp = frame.filter(pl.col("agency_id").is_not_null())
+            self.append(
+                "dispatch",
+                disp.select("_pid", "agency_id", "employer_id", "start_date", "end_date"),
+            )
+        return emp
+
+    def add_claims(
+        self,
+        frame: pl.DataFrame,
+        rules: list[list[str]] | list[str] | None = None,
+        tags: list[list[str]] | list[str] | None = None,
+    ) -> pl.DataFrame:
+        """Append claims (``_pid, benefit_type, claim_date`` at least) with their intended rules
+        and tags; claim ids are assigned in order. Returns the appended claims."""
+        n = frame.height
+        start = self._counters.get("claims", 0)
+        self._counters["claims"] = start + n
+        ids = pl.format("C{}", pl.int_range(start + 1, start + n + 1, eager=False)
+                        .cast(pl.String).str.zfill(8))
+        frame = frame.with_columns(ids.alias("claim_id"))
+        who = self.person(frame["_pid"]).rename({"pid": "_pid"})
+        fill = [
+            (who["_pid"] if c == "id_number" else who[c]).alias(c)
+            for c in ("id_number", "name", "birth_date", "gender", "phone", "bank_account",
+                      "region_code")
+            if c not in frame.columns
+        ]
+        frame = frame.with_columns(fill)
+        if "period_start" not in frame.columns:
+            frame = frame.with_columns(pl.col("claim_date").alias("period_start"))
+        rows = self.append("claims", frame)
+
+        def per_row(v: list[list[str]] | list[str] | None) -> list[list[str]]:
+            if v is None:
+                return [[] for _ in range(n)]
+            if v and isinstance(v[0], str):
+                return [list(v) for _ in range(n)]  # type: ignore[arg-type]
+            return [list(x) for x in v]  # type: ignore[union-attr]
+
+        self._claim_plan.append(
+            pl.DataFrame(
+                {"claim_id": rows["claim_id"],
+                 "declared": pl.Series(per_row(rules), dtype=pl.List(pl.String)),
+                 "tags": pl.Series(per_row(tags), dtype=pl.List(pl.String))}
+            )
+        )
+        return rows
+
+    def claim_plan(self) -> pl.DataFrame:
+        """All claims' declared rules and tags: ``claim_id, declared, tags``."""
+        if not self._claim_plan:
+            return pl.DataFrame(schema={"claim_id": pl.String, "declared": pl.List(pl.String),
+                                        "tags": pl.List(pl.String)})
+        return pl.concat(self._claim_plan)
+
+    # ---------------------------------------------------------------- truth
+    def add_alert_truth(self, pattern: str, entities: list[str], near_miss: bool = False) -> None:
+        """Record one expected graph alert (or a near miss that must not be alerted)."""
+        self._alerts.append(
+            {"pattern": pattern, "entities": sorted(set(entities)), "near_miss": near_miss}
+        )
+
+    def alerts_truth(self) -> pl.DataFrame:
+        """Expected alerts: ``pattern, entities (list[str]), near_miss``."""
+        return pl.DataFrame(
+            self._alerts,
+            schema={"pattern": pl.String, "entities": pl.List(pl.String), "near_miss": pl.Boolean},
+        )
