@@ -1,0 +1,512 @@
+"""A generic Fellegi-Sunter record linker: blocking, comparison levels, m/u, EM, explanations.
+
+Nothing here knows about Chinese ids: fields, comparison levels and blocking keys are configured
+(`dupcheck.matchers.fuzzy` holds the Chinese-person configuration, `benchmarks/bench_febrl.py` a
+FEBRL one). Semantics follow Splink: ``prior`` is the probability that two records drawn at random
+are a match, ``u`` the probability of a level among random pairs, ``m`` among true matches; the
+match weight of a pair is ``log2(prior odds) + sum(log2(m/u))`` and its probability the logistic of
+that weight. Levels of a comparison are tried in order; the first whose predicate holds is the
+pair's level (``gamma_<name>``, -1 when a compared value is null, which contributes nothing).
+
+Everything is vectorised: blocking is polars equi-joins, levels are polars expressions or
+rapidfuzz batch scorers (``process.cpdist`` with ``workers=-1``) over the whole candidate frame;
+EM runs on the distinct comparison vectors with their counts. Complexity: O(n + pairs) per pass.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+import numpy as np
+import polars as pl
+from rapidfuzz import distance, process
+
+__all__ = [
+    "BlockingRule",
+    "Compared",
+    "Comparison",
+    "Level",
+    "Linker",
+    "PairData",
+    "date_transposed",
+    "date_within",
+    "edit_within",
+    "else_level",
+    "exact",
+    "expr_level",
+    "similar",
+]
+
+Scorer = Literal["jaro_winkler", "jaro", "levenshtein", "damerau", "indel"]
+
+_SIMILARITY: dict[str, Any] = {
+    "jaro_winkler": distance.JaroWinkler.normalized_similarity,
+    "jaro": distance.Jaro.normalized_similarity,
+    "levenshtein": distance.Levenshtein.normalized_similarity,
+    "damerau": distance.DamerauLevenshtein.normalized_similarity,
+    "indel": distance.Indel.normalized_similarity,
+}
+_DISTANCE: dict[str, Any] = {
+    "levenshtein": distance.Levenshtein.distance,
+    "damerau": distance.DamerauLevenshtein.distance,
+    "osa": distance.OSA.distance,
+    "hamming": distance.Hamming.distance,
+}
+
+_BF_FLOOR = 1e-12
+
+
+class PairData:
+    """Candidate pairs with ``<col>_l``/``<col>_r`` columns and a cache of batch scores."""
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self.frame = frame
+        self._cache: dict[tuple[str, str, str], np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+    def mask(self, expr: pl.Expr) -> np.ndarray:
+        """Evaluate a boolean polars expression over the pairs (null counts as False)."""
+        if self.frame.height == 0:
+            return np.zeros(0, dtype=bool)
+        out = self.frame.select(expr.fill_null(False).alias("_m")).to_series()
+        return out.to_numpy().astype(bool, copy=False)
+
+    def scores(self, col: str, scorer: str, kind: str = "similarity") -> np.ndarray:
+        """rapidfuzz ``cpdist`` of column ``col`` left vs right, computed once per pair frame.
+
+        Null on either side scores as the empty string (the comparison's null level wins first).
+        """
+        key = (col, scorer, kind)
+        if key not in self._cache:
+            dtype = np.float32 if kind == "similarity" else np.int32
+            if self.frame.height == 0:
+                self._cache[key] = np.zeros(0, dtype=dtype)
+            else:
+                fn = _SIMILARITY[scorer] if kind == "similarity" else _DISTANCE[scorer]
+                left = self.frame.get_column(f"{col}_l").cast(pl.String).fill_null("")
+                right = self.frame.get_column(f"{col}_r").cast(pl.String).fill_null("")
+                self._cache[key] = process.cpdist(left.to_list(), right.to_list(), scorer=fn,
+                                                  workers=-1, dtype=dtype)
+        return self._cache[key]
+
+
+Predicate = Callable[[PairData], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Level:
+    """One comparison level: a vectorised predicate with its m and u probabilities.
+
+    ``tf_column`` turns on term-frequency adjustment (for exact levels): the level's u is replaced
+    by the (shrunken) frequency of the left value, so agreement on a common value counts for less.
+    """
+
+    label: str
+    predicate: Predicate
+    m: float = 0.5
+    u: float = 0.5
+    tf_column: str | None = None
+    fixed_m: bool = False
+    fixed_u: bool = False
+
+    @property
+    def bayes_factor(self) -> float:
+        """m/u, floored so that a zero u or m never makes a weight infinite."""
+        return max(self.m, _BF_FLOOR) / max(self.u, _BF_FLOOR)
+
+
+def exact(col: str, label: str | None = None, **kw: Any) -> Level:
+    """Level: the column is equal on both sides."""
+    return Level(label or f"{col} exact",
+                 lambda p: p.mask(pl.col(f"{col}_l") == pl.col(f"{col}_r")), **kw)
+
+
+def similar(col: str, threshold: float, scorer: Scorer = "jaro_winkler",
+            label: str | None = None, **kw: Any) -> Level:
+    """Level: rapidfuzz normalised similarity of the column is at least ``threshold``."""
+    return Level(label or f"{col} {scorer}>={threshold:g}",
+                 lambda p: p.scores(col, scorer) >= threshold, **kw)
+
+
+def edit_within(col: str, k: int, metric: str = "levenshtein", label: str | None = None,
+                **kw: Any) -> Level:
+    """Level: edit distance (levenshtein, damerau, osa, hamming) of the column is at most ``k``."""
+    return Level(label or f"{col} {metric}<={k}",
+                 lambda p: p.scores(col, metric, "distance") <= k, **kw)
+
+
+def date_within(col: str, days: int, label: str | None = None, **kw: Any) -> Level:
+    """Level: two dates (pl.Date) are at most ``days`` apart."""
+    diff = (pl.col(f"{col}_l") - pl.col(f"{col}_r")).dt.total_days().abs()
+    return Level(label or f"{col} within {days}d", lambda p: p.mask(diff <= days), **kw)
+
+
+def date_transposed(col: str, label: str | None = None, **kw: Any) -> Level:
+    """Level: same year, day and month swapped (a classic keying error)."""
+    a, b = pl.col(f"{col}_l"), pl.col(f"{col}_r")
+    cond = ((a.dt.year() == b.dt.year()) & (a.dt.month() == b.dt.day())
+            & (a.dt.day() == b.dt.month()))
+    return Level(label or f"{col} day/month swapped", lambda p: p.mask(cond), **kw)
+
+
+def expr_level(label: str, expr: pl.Expr, **kw: Any) -> Level:
+    """Level from any boolean polars expression over the ``_l``/``_r`` pair columns."""
+    return Level(label, lambda p: p.mask(expr), **kw)
+
+
+def else_level(label: str = "else", **kw: Any) -> Level:
+    """The catch-all last level."""
+    return Level(label, lambda p: np.ones(len(p), dtype=bool), **kw)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A field compared through ordered levels; null in any of ``columns`` means "no evidence"."""
+
+    name: str
+    columns: tuple[str, ...]
+    levels: tuple[Level, ...]
+
+    def __post_init__(self) -> None:
+        if not self.levels:
+            raise ValueError(f"comparison {self.name!r} has no levels")
+
+    def gamma(self, pairs: PairData) -> np.ndarray:
+        """Level index per pair (first level that holds), -1 where a compared value is null."""
+        n = len(pairs)
+        out = np.full(n, -2, dtype=np.int8)
+        if n == 0:
+            return out.astype(np.int8)
+        null = np.zeros(n, dtype=bool)
+        for col in self.columns:
+            for side in ("l", "r"):
+                null |= pairs.frame.get_column(f"{col}_{side}").is_null().to_numpy()
+        out[null] = -1
+        for i, level in enumerate(self.levels):
+            todo = out == -2
+            if not todo.any():
+                break
+            out[todo & level.predicate(pairs)] = i
+        out[out == -2] = len(self.levels) - 1
+        return out
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    """An equi-join on derived keys; rules are OR-ed and the pairs de-duplicated.
+
+    Each key is a column name or a ``(left_expr, right_expr)`` pair of polars expressions; rows
+    with a null key never pair.
+    """
+
+    name: str
+    keys: tuple[str | tuple[pl.Expr, pl.Expr], ...]
+
+    def key_exprs(self, side: int) -> list[pl.Expr]:
+        """The key expressions for one side (0 left, 1 right), aliased ``_k0.._kn``."""
+        out = []
+        for i, k in enumerate(self.keys):
+            e = pl.col(k) if isinstance(k, str) else k[side]
+            out.append(e.alias(f"_k{i}"))
+        return out
+
+
+@dataclass(frozen=True)
+class Compared:
+    """Candidate pairs with their comparison vectors: reused by EM and scoring (m/u-free)."""
+
+    frame: pl.DataFrame
+    gamma: np.ndarray
+    tf: dict[str, pl.DataFrame]
+    n_left: int
+    n_right: int
+
+
+@dataclass
+class Linker:
+    """Fellegi-Sunter linker of a left and a right table with configured comparisons and blocking.
+
+    ``left_id``/``right_id`` must be unique keys of their tables; ``exclude`` is an optional
+    boolean expression over the pair columns for pairs that must never be scored (e.g. equal ids
+    already linked exactly).
+    """
+
+    comparisons: list[Comparison]
+    blocking_rules: list[BlockingRule]
+    left_id: str
+    right_id: str
+    prior: float = 1e-4
+    exclude: pl.Expr | None = None
+    tf_shrinkage: float = 5.0
+    extra_columns: tuple[str, ...] = field(default_factory=tuple)
+
+    # ---------------------------------------------------------------- blocking
+    def _prepare(self, frame: pl.DataFrame, id_col: str) -> pl.DataFrame:
+        """Sort by id (results must not depend on row order) and number rows."""
+        return frame.sort(id_col).with_row_index("_ix")
+
+    def _block(self, left: pl.DataFrame, right: pl.DataFrame) -> pl.DataFrame:
+        parts = []
+        for rank, rule in enumerate(self.blocking_rules):
+            lk = left.select(pl.col("_ix").alias("_li"), *rule.key_exprs(0)).drop_nulls()
+            rk = right.select(pl.col("_ix").alias("_ri"), *rule.key_exprs(1)).drop_nulls()
+            keys = [f"_k{i}" for i in range(len(rule.keys))]
+            # only keys present on both sides matter: a semi-join keeps the big side small
+            rk = rk.join(lk.select(keys).unique(), on=keys, how="semi")
+            pairs = lk.join(rk, on=keys, how="inner").select(
+                "_li", "_ri", pl.lit(rank, dtype=pl.Int16).alias("_rule"))
+            parts.append(pairs)
+        if not parts:
+            return pl.DataFrame(schema={"_li": pl.UInt32, "_ri": pl.UInt32, "_rule": pl.Int16})
+        allp = pl.concat(parts)
+        return allp.group_by("_li", "_ri").agg(pl.col("_rule").min()).sort("_li", "_ri")
+
+    def _needed(self) -> list[str]:
+        cols: list[str] = []
+        for c in self.comparisons:
+            for col in c.columns:
+                if col not in cols:
+                    cols.append(col)
+            for lv in c.levels:
+                if lv.tf_column and lv.tf_column not in cols:
+                    cols.append(lv.tf_column)
+        for col in self.extra_columns:
+            if col not in cols:
+                cols.append(col)
+        return cols
+
+    def _pair_frame(self, left: pl.DataFrame, right: pl.DataFrame,
+                    idx: pl.DataFrame) -> pl.DataFrame:
+        cols = self._needed()
+        lcols = [self.left_id, *[c for c in cols if c in left.columns and c != self.left_id]]
+        rcols = [self.right_id, *[c for c in cols if c in right.columns and c != self.right_id]]
+        li, ri = idx.get_column("_li"), idx.get_column("_ri")
+        lf = left.select(pl.col(c).gather(li).alias(f"{c}_l") for c in lcols)
+        rf = right.select(pl.col(c).gather(ri).alias(f"{c}_r") for c in rcols)
+        out = pl.concat([idx, lf, rf], how="horizontal")
+        if self.exclude is not None and out.height:
+            out = out.filter(~self.exclude.fill_null(False))
+        return out
+
+    def candidates(self, left: pl.DataFrame, right: pl.DataFrame) -> pl.DataFrame:
+        """Candidate pairs from the OR-ed blocking rules: ``left_id, right_id, rule`` (first rule)."""
+        lp, rp = self._prepare(left, self.left_id), self._prepare(right, self.right_id)
+        pf = self._pair_frame(lp, rp, self._block(lp, rp))
+        names = [r.name for r in self.blocking_rules]
+        return pf.select(
+            pl.col(f"{self.left_id}_l").alias("left_id"),
+            pl.col(f"{self.right_id}_r").alias("right_id"),
+            pl.col("_rule").replace_strict(list(range(len(names))), names,
+                                           return_dtype=pl.String).alias("rule"),
+        )
+
+    # ---------------------------------------------------------------- scoring
+    def _gammas(self, pairs: PairData) -> np.ndarray:
+        g = np.empty((len(pairs), len(self.comparisons)), dtype=np.int8)
+        for j, c in enumerate(self.comparisons):
+            g[:, j] = c.gamma(pairs)
+        return g
+
+    def _tf_tables(self, left: pl.DataFrame, right: pl.DataFrame) -> dict[str, pl.DataFrame]:
+        out: dict[str, pl.DataFrame] = {}
+        for c in self.comparisons:
+            for lv in c.levels:
+                col = lv.tf_column
+                if col is None or col in out:
+                    continue
+                vals = [f.select(pl.col(col).alias("_v")) for f in (left, right)
+                        if col in f.columns]
+                allv = pl.concat(vals).drop_nulls()
+                n = max(allv.height, 1)
+                out[col] = (allv.group_by("_v").len()
+                            .select("_v", (pl.col("len") / n).alias("_tf"),
+                                    pl.lit(n).alias("_n"), pl.col("len")))
+        return out
+
+    def _tf_u(self, pf: pl.DataFrame, col: str, u: float, table: pl.DataFrame) -> np.ndarray:
+        """Shrunken per-value u: (count + s) / (n + s/u), so small tables fall back to ``u``."""
+        s = self.tf_shrinkage
+        joined = pf.select(pl.col(f"{col}_l").alias("_v")).join(
+            table, on="_v", how="left", maintain_order="left")
+        n = float(table.get_column("_n")[0]) if table.height else 1.0
+        cnt = joined.get_column("len").fill_null(0).cast(pl.Float64).to_numpy()
+        return np.asarray((cnt + s) / (n + s / max(u, _BF_FLOOR)), dtype=np.float64)
+
+    def _weights(self, pf: pl.DataFrame, gam: np.ndarray,
+                 tf: dict[str, pl.DataFrame]) -> np.ndarray:
+        bfs = np.ones(gam.shape, dtype=np.float64)
+        for j, c in enumerate(self.comparisons):
+            table = np.array([lv.bayes_factor for lv in c.levels], dtype=np.float64)
+            g = gam[:, j]
+            ok = g >= 0
+            bfs[ok, j] = table[g[ok]]
+            for i, lv in enumerate(c.levels):
+                if lv.tf_column is None:
+                    continue
+                sel = g == i
+                if sel.any():
+                    u_val = self._tf_u(pf.filter(pl.Series(sel)), lv.tf_column, lv.u,
+                                       tf[lv.tf_column])
+                    bfs[sel, j] = max(lv.m, _BF_FLOOR) / u_val
+        return bfs
+
+    def compare(self, left: pl.DataFrame, right: pl.DataFrame) -> Compared:
+        """Block and compute every pair's comparison levels (independent of m/u, so reusable)."""
+        lp, rp = self._prepare(left, self.left_id), self._prepare(right, self.right_id)
+        pf = self._pair_frame(lp, rp, self._block(lp, rp))
+        return Compared(pf, self._gammas(PairData(pf)), self._tf_tables(lp, rp),
+                        lp.height, rp.height)
+
+    def predict(self, left: pl.DataFrame, right: pl.DataFrame,
+                threshold: float | None = None) -> pl.DataFrame:
+        """Score all candidate pairs: ids, match weight and probability, gamma_/bf_ per comparison.
+
+        ``threshold`` keeps pairs whose match probability is at least that. Sorted by ids.
+        """
+        return self.score(self.compare(left, right), threshold)
+
+    def score(self, compared: Compared, threshold: float | None = None) -> pl.DataFrame:
+        """Score already compared pairs with the current parameters (see ``predict``)."""
+        pf, gam = compared.frame, compared.gamma
+        bfs = self._weights(pf, gam, compared.tf)
+        prior = min(max(self.prior, 1e-300), 1 - 1e-12)
+        weight = math.log2(prior / (1 - prior)) + np.log2(bfs).sum(axis=1)
+        prob = 1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000)))
+        cols: list[pl.Series] = [
+            pf.get_column(f"{self.left_id}_l").alias("left_id"),
+            pf.get_column(f"{self.right_id}_r").alias("right_id"),
+            pl.Series("match_weight", weight, dtype=pl.Float64),
+            pl.Series("match_probability", prob, dtype=pl.Float64),
+        ]
+        for j, c in enumerate(self.comparisons):
+            cols.append(pl.Series(f"gamma_{c.name}", gam[:, j], dtype=pl.Int8))
+            cols.append(pl.Series(f"bf_{c.name}", bfs[:, j], dtype=pl.Float64))
+        for col in self.extra_columns:
+            for side in ("l", "r"):
+                if f"{col}_{side}" in pf.columns:
+                    cols.append(pf.get_column(f"{col}_{side}"))
+        out = pl.DataFrame(cols)
+        if threshold is not None:
+            out = out.filter(pl.col("match_probability") >= threshold)
+        return out.sort("left_id", "right_id")
+
+    # ---------------------------------------------------------------- training
+    def estimate_u(self, left: pl.DataFrame, right: pl.DataFrame, n_pairs: int = 200_000,
+                   seed: int = 0, min_u: float = 1e-6) -> Linker:
+        """Estimate every non-fixed u from random pairs (they are almost all non-matches)."""
+        lp, rp = self._prepare(left, self.left_id), self._prepare(right, self.right_id)
+        if lp.height == 0 or rp.height == 0:
+            return self
+        rng = np.random.default_rng(seed)
+        idx = pl.DataFrame({
+            "_li": rng.integers(0, lp.height, n_pairs).astype(np.uint32),
+            "_ri": rng.integers(0, rp.height, n_pairs).astype(np.uint32),
+            "_rule": np.zeros(n_pairs, dtype=np.int16),
+        })
+        saved, self.exclude = self.exclude, None
+        try:
+            pf = self._pair_frame(lp, rp, idx)
+        finally:
+            self.exclude = saved
+        gam = self._gammas(PairData(pf))
+        new = []
+        for j, c in enumerate(self.comparisons):
+            g = gam[:, j]
+            valid = g >= 0
+            tot = max(int(valid.sum()), 1)
+            levels = []
+            for i, lv in enumerate(c.levels):
+                if lv.fixed_u:
+                    levels.append(lv)
+                    continue
+                u = max(float((g[valid] == i).sum()) / tot, min_u)
+                levels.append(replace(lv, u=u))
+            new.append(replace(c, levels=tuple(levels)))
+        self.comparisons = new
+        return self
+
+    def estimate_em(self, compared: Compared, max_iter: int = 50, tol: float = 1e-6,
+                    estimate_u: bool = False, update_prior: bool = True) -> Linker:
+        """EM on the compared candidate pairs: m (and optionally u) of non-fixed levels, prior.
+
+        Runs on distinct comparison vectors with counts (fast, deterministic). With
+        ``update_prior``, the global prior becomes the expected number of matches among the
+        candidates divided by all possible pairs.
+        """
+        gam = compared.gamma
+        n_pairs = compared.frame.height
+        if n_pairs == 0:
+            return self
+        pats, counts = np.unique(gam, axis=0, return_counts=True)
+        w = counts.astype(np.float64)
+        m = [np.array([lv.m for lv in c.levels]) for c in self.comparisons]
+        u = [np.array([lv.u for lv in c.levels]) for c in self.comparisons]
+        lam = 0.5 * min(1.0, (compared.n_left + compared.n_right) / 2 / n_pairs)
+        for _ in range(max_iter):
+            pm = np.full(len(pats), math.log(lam))
+            pu = np.full(len(pats), math.log(1 - lam))
+            for j in range(len(self.comparisons)):
+                g = pats[:, j]
+                ok = g >= 0
+                pm[ok] += np.log(np.maximum(m[j][g[ok]], _BF_FLOOR))
+                pu[ok] += np.log(np.maximum(u[j][g[ok]], _BF_FLOOR))
+            post = 1.0 / (1.0 + np.exp(np.clip(pu - pm, -700, 700)))
+            new_lam = float((post * w).sum() / w.sum())
+            delta = abs(new_lam - lam)
+            lam = min(max(new_lam, 1e-9), 1 - 1e-9)
+            for j, c in enumerate(self.comparisons):
+                g = pats[:, j]
+                ok = g >= 0
+                wm, wu = post[ok] * w[ok], (1 - post[ok]) * w[ok]
+                nl = len(c.levels)
+                new_m = np.bincount(g[ok], weights=wm, minlength=nl) / max(wm.sum(), 1e-300)
+                new_u = np.bincount(g[ok], weights=wu, minlength=nl) / max(wu.sum(), 1e-300)
+                for i, lv in enumerate(c.levels):
+                    if not lv.fixed_m:
+                        delta = max(delta, abs(new_m[i] - m[j][i]))
+                        m[j][i] = max(new_m[i], 1e-6)
+                    if estimate_u and not lv.fixed_u:
+                        u[j][i] = max(new_u[i], 1e-9)
+            if delta < tol:
+                break
+        self.comparisons = [
+            replace(c, levels=tuple(replace(lv, m=float(m[j][i]), u=float(u[j][i]))
+                                    for i, lv in enumerate(c.levels)))
+            for j, c in enumerate(self.comparisons)
+        ]
+        if update_prior:
+            if estimate_u:
+                # u describes candidate non-matches, so the prior is the candidate-level one
+                self.prior = lam
+            else:
+                self.prior = lam * n_pairs / (compared.n_left * compared.n_right)
+        return self
+
+    # ---------------------------------------------------------------- explanations
+    def explain_pair(self, prediction_row: dict[str, Any]) -> pl.DataFrame:
+        """Waterfall of one predicted pair: prior, then each comparison's level and log2 BF."""
+        prior = min(max(self.prior, 1e-300), 1 - 1e-12)
+        rows: list[dict[str, Any]] = [{
+            "step": "prior", "level": "", "bayes_factor": prior / (1 - prior),
+            "log2_bf": math.log2(prior / (1 - prior)),
+        }]
+        for c in self.comparisons:
+            g = int(prediction_row[f"gamma_{c.name}"])
+            bf = float(prediction_row[f"bf_{c.name}"])
+            rows.append({"step": c.name, "level": "null" if g < 0 else c.levels[g].label,
+                         "bayes_factor": bf, "log2_bf": math.log2(max(bf, _BF_FLOOR))})
+        out = pl.DataFrame(rows)
+        return out.with_columns(pl.col("log2_bf").cum_sum().alias("cumulative"))
+
+    def parameters(self) -> pl.DataFrame:
+        """The current m/u/Bayes factor of every level, for reports and reproducibility."""
+        return pl.DataFrame([
+            {"comparison": c.name, "gamma": i, "level": lv.label, "m": lv.m, "u": lv.u,
+             "log2_bf": math.log2(lv.bayes_factor), "tf": lv.tf_column or ""}
+            for c in self.comparisons for i, lv in enumerate(c.levels)
+        ])
