@@ -172,8 +172,8 @@ def read_csv_raw(path: Path, spec: TableSpec) -> RawTable:
     file = path.name
     data = path.read_bytes()
     if not data.strip():
-        return RawTable(spec.name, file, None,
-                        [Problem(file, None, None, None, "empty file (no header)", fatal=True)])
+        what = "empty file (0 bytes)" if not data else "empty file (no header)"
+        return RawTable(spec.name, file, None, [Problem(file, None, None, None, what, fatal=True)])
     utf8, _enc, problems = _decode(data, file)
     if utf8 is None:
         return RawTable(spec.name, file, None, problems)
