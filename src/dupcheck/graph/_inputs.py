@@ -1,0 +1,352 @@
+"""Input adapter and private normalisation for the graph stage.
+
+Accepts a data folder, a ``dupcheck.io.Dataset`` or a plain ``dict[str, pl.DataFrame]`` of
+contract tables, and prepares the typed frames the graph builder and detectors share: person keys
+(``pid``), normalised contacts, claimed periods and the spell table. Shared normalisers from
+``dupcheck.normalize`` are used when present; the private fallbacks here keep the stage testable on
+its own (strip/upper-case ids, digit-only phones, space-free accounts and addresses).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from dupcheck.policy import Policy
+from dupcheck.schema import TABLES
+
+__all__ = ["Prepared", "as_tables", "prepare"]
+
+_FAR = date(9999, 12, 31)
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+_ENUM_ALIASES: dict[str, dict[str, str]] = {}
+
+
+def _enum_map(enum: str) -> dict[str, str]:
+    """Label -> code for one contract enum (codes map to themselves)."""
+    if enum not in _ENUM_ALIASES:
+        from dupcheck.schema import ENUMS
+
+        m: dict[str, str] = {}
+        for code, labels in ENUMS[enum].items():
+            m[code] = code
+            m[code.lower()] = code
+            for lab in labels:
+                m[lab] = code
+        _ENUM_ALIASES[enum] = m
+    return _ENUM_ALIASES[enum]
+
+
+def as_tables(data: Any) -> dict[str, pl.DataFrame]:
+    """Contract tables from a folder path, a ``Dataset`` or a dict of frames, contract-typed."""
+    if isinstance(data, dict):
+        raw: dict[str, pl.DataFrame] = dict(data)
+    elif hasattr(data, "tables"):
+        raw = dict(data.tables)
+    elif isinstance(data, (str, Path)):
+        from dupcheck.io import load  # another engineer's module; imported lazily
+
+        raw = dict(load(Path(data)).tables)
+    else:
+        raise TypeError(f"cannot read graph input of type {type(data).__name__}")
+    return {name: _coerce(name, frame) for name, frame in raw.items() if name in TABLES}
+
+
+def _coerce(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Add absent contract columns as typed nulls and cast strings to contract dtypes."""
+    spec = TABLES[name]
+    lower = {c.lower().strip(): c for c in frame.columns}
+    exprs: list[pl.Expr] = []
+    for col in spec.columns:
+        src = lower.get(col.name)
+        if src is None:
+            exprs.append(pl.lit(None, dtype=col.dtype).alias(col.name))
+            continue
+        e = pl.col(src)
+        dt = frame.schema[src]
+        if col.kind == "date" and dt == pl.String:
+            e = e.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+        elif col.kind == "enum" and col.enum is not None and dt == pl.String:
+            e = e.str.strip_chars().replace_strict(_enum_map(col.enum), default=e)
+        elif col.kind == "bool" and dt == pl.String:
+            e = e.str.strip_chars().str.to_lowercase().is_in(["true", "1", "y", "是"])
+        elif col.kind == "str" and dt != pl.String:
+            e = e.cast(pl.String)
+        elif col.kind == "int" and dt != pl.Int64:
+            e = e.cast(pl.Int64, strict=False)
+        exprs.append(e.alias(col.name))
+    extra = [pl.col(c) for c in frame.columns if c.startswith("_")]
+    return frame.select(*exprs, *extra)
+
+
+# ------------------------------------------------------------------------------------------------
+# normalisation (shared module when it exists, private fallback otherwise)
+# ------------------------------------------------------------------------------------------------
+
+
+def _clean_id(e: pl.Expr) -> pl.Expr:
+    return e.str.normalize("NFKC").str.replace_all(r"\s", "").str.to_uppercase()
+
+
+def _fallback_keys(frame: pl.DataFrame, id_col: str, name_col: str) -> pl.DataFrame:
+    """pid (cleaned id), id_valid (MOD 11-2), id_birth, id_gender, name_norm, vectorised."""
+    pid = _clean_id(pl.col(id_col))
+    total = pl.lit(0, dtype=pl.Int64)
+    for i, w in enumerate(_WEIGHTS):
+        total = total + pid.str.slice(i, 1).cast(pl.Int64, strict=False) * w
+    check = pl.lit(_CHECK).str.slice((total % 11).cast(pl.Int64), 1)
+    birth = pid.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    valid = (
+        pid.str.contains(r"^\d{17}[\dX]$").fill_null(False)
+        & (check == pid.str.slice(17, 1)).fill_null(False)
+        & birth.is_not_null()
+    )
+    seq = pid.str.slice(16, 1).cast(pl.Int64, strict=False)
+    return frame.with_columns(
+        pid=pid,
+        id_valid=valid,
+        id_birth=birth,
+        id_gender=pl.when(seq % 2 == 1).then(pl.lit("M")).when(seq.is_not_null()).then(pl.lit("F")),
+        name_norm=pl.col(name_col)
+        .str.normalize("NFKC")
+        .str.replace_all(r"\s", "")
+        .str.replace_all("[•・‧.]", "·"),
+    )
+
+
+def person_keys(frame: pl.DataFrame, id_col: str = "id_number", name_col: str = "name") -> pl.DataFrame:
+    """Add ``pid, id_valid, id_birth, id_gender, name_norm`` (shared normaliser when available)."""
+    if name_col not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(name_col))
+    try:
+        from dupcheck.normalize import add_person_keys  # type: ignore[attr-defined]
+
+        out: pl.DataFrame = add_person_keys(frame, id_col=id_col, name_col=name_col)
+    except Exception:  # the shared module is optional here; fall back to private keys
+        return _fallback_keys(frame, id_col, name_col)
+    fb = _fallback_keys(frame.select(id_col, name_col), id_col, name_col)
+    for c in ("pid", "id_valid", "id_birth", "id_gender", "name_norm"):
+        if c not in out.columns:
+            out = out.with_columns(fb.get_column(c))
+    return out
+
+
+def _shared_norm(fn_name: str, e: pl.Expr) -> pl.Expr | None:
+    try:
+        import dupcheck.normalize as nm
+
+        fn = getattr(nm, fn_name)
+        res = fn(e)
+    except Exception:
+        return None
+    return res if isinstance(res, pl.Expr) else None
+
+
+def norm_phone(e: pl.Expr) -> pl.Expr:
+    """Normalised phone: digits only, China country code dropped; empty -> null."""
+    shared = _shared_norm("normalize_phone", e)
+    if shared is not None:
+        return shared
+    d = e.str.normalize("NFKC").str.replace_all(r"\D", "")
+    d = pl.when((d.str.len_chars() == 13) & d.str.starts_with("86")).then(d.str.slice(2)).otherwise(d)
+    return pl.when(d.str.len_chars() > 0).then(d)
+
+
+def norm_account(e: pl.Expr) -> pl.Expr:
+    """Normalised account: NFKC, no spaces or hyphens, upper case; empty -> null."""
+    shared = _shared_norm("normalize_account", e)
+    if shared is not None:
+        return shared
+    d = e.str.normalize("NFKC").str.replace_all(r"[\s\-]", "").str.to_uppercase()
+    return pl.when(d.str.len_chars() > 0).then(d)
+
+
+def norm_address(e: pl.Expr) -> pl.Expr:
+    """Normalised address: NFKC, no whitespace; empty -> null."""
+    shared = _shared_norm("normalize_address", e)
+    if shared is not None:
+        return shared
+    d = e.str.normalize("NFKC").str.replace_all(r"\s", "")
+    return pl.when(d.str.len_chars() > 0).then(d)
+
+
+def norm_uscc(e: pl.Expr) -> pl.Expr:
+    """Normalised USCC: NFKC, no whitespace, upper case; empty -> null."""
+    d = e.str.normalize("NFKC").str.replace_all(r"\s", "").str.to_uppercase()
+    return pl.when(d.str.len_chars() > 0).then(d)
+
+
+# ------------------------------------------------------------------------------------------------
+# prepared frames
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The typed, normalised frames every detector reads (built once per analysis).
+
+    ``claims``: claim_id, pid, id_valid, id_birth, id_gender, name_norm, claim_date, p_start,
+    p_end, phone, account, agency_id, last_employer_id. ``spells``: pid, employer_id, agency_id,
+    start, end, source ('employment'|'dispatch'), source_key. ``dispatch``: the dispatch relations
+    (dispatch table, or employment rows with an agency when there is no dispatch table).
+    ``enterprises``: enterprise_id, ekind ('agency'|'unit'), size_class, legal_rep (pid),
+    legal_rep_name, phone, account, address, plus refund ``applications``.
+    """
+
+    claims: pl.DataFrame
+    spells: pl.DataFrame
+    dispatch: pl.DataFrame
+    enterprises: pl.DataFrame
+    applications: pl.DataFrame
+    legal_reps: pl.DataFrame
+
+
+def _empty(schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    return pl.DataFrame(schema=schema)
+
+
+def _table(tables: dict[str, pl.DataFrame], name: str) -> pl.DataFrame:
+    if name in tables:
+        return tables[name]
+    return _empty(TABLES[name].schema)
+
+
+def _key(frame: pl.DataFrame, key: str | None) -> pl.Expr:
+    """A row's source_key: its record_id, else its 0-based row number."""
+    row = pl.col("_row").cast(pl.String) if "_row" in frame.columns else pl.int_range(pl.len()).cast(pl.String)
+    if key and key in frame.columns:
+        return pl.coalesce(pl.col(key), row)
+    return row
+
+
+def _claim_period_end(claims: pl.DataFrame, spells: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    """Claimed period end per contract §4 (entitlement default; ui_benefit by contribution years)."""
+    sp = policy.screening
+    contrib = (
+        claims.select("claim_id", "pid", "claim_date")
+        .join(spells.filter(pl.col("source") == "employment").select("pid", "start", "end"), on="pid")
+        .filter(pl.col("start") <= pl.col("claim_date"))
+        .with_columns(
+            days=(pl.min_horizontal(pl.col("end").fill_null(_FAR), pl.col("claim_date")) - pl.col("start"))
+            .dt.total_days()
+            .clip(0)
+            + 1
+        )
+        .group_by("claim_id")
+        .agg(years=pl.col("days").sum() / 365.25)
+    )
+    tiers = sorted(sp.ui_benefit_months)
+    months_ui = pl.lit(12, dtype=pl.Int64)
+    for min_years, months in tiers:
+        months_ui = pl.when(pl.col("years") >= min_years).then(pl.lit(months, dtype=pl.Int64)).otherwise(months_ui)
+    months_ui = pl.when(pl.col("years").is_null()).then(pl.lit(12, dtype=pl.Int64)).otherwise(months_ui)
+    months = (
+        pl.when(pl.col("benefit_type") == "ui_benefit")
+        .then(months_ui)
+        .otherwise(pl.col("benefit_type").replace_strict(sp.entitlement_months, default=6, return_dtype=pl.Int64))
+    )
+    out = claims.join(contrib, on="claim_id", how="left").with_columns(_m=months)
+    return out.with_columns(
+        p_end=pl.coalesce(
+            pl.col("period_end"),
+            pl.col("p_start").dt.offset_by(pl.format("{}mo", pl.col("_m"))) - pl.duration(days=1),
+        )
+    ).drop("years", "_m")
+
+
+def prepare(tables: dict[str, pl.DataFrame], policy: Policy) -> Prepared:
+    """Normalise the contract tables into the frames of :class:`Prepared`."""
+    c = person_keys(_table(tables, "claims"))
+    claims = c.select(
+        pl.col("claim_id").cast(pl.String),
+        "pid", "id_valid", "id_birth", "id_gender", "name_norm", "benefit_type", "claim_date",
+        pl.coalesce("period_start", "claim_date").alias("p_start"),
+        "period_end",
+        norm_phone(pl.col("phone")).alias("phone"),
+        norm_account(pl.col("bank_account")).alias("account"),
+        norm_uscc(pl.col("agency_id")).alias("agency_id"),
+        norm_uscc(pl.col("last_employer_id")).alias("last_employer_id"),
+        pl.coalesce(pl.col("birth_date"), pl.col("id_birth")).alias("birth"),
+        pl.coalesce(pl.col("gender"), pl.col("id_gender")).alias("gender"),
+    ).filter(pl.col("claim_id").is_not_null())
+
+    emp = person_keys(_table(tables, "employment"))
+    emp_sp = emp.select(
+        "pid",
+        norm_uscc(pl.col("employer_id")).alias("employer_id"),
+        norm_uscc(pl.col("agency_id")).alias("agency_id"),
+        pl.col("start_date").alias("start"),
+        pl.col("end_date").alias("end"),
+        pl.lit("employment").alias("source"),
+        _key(emp, "record_id").alias("source_key"),
+    )
+    dsp_raw = _table(tables, "dispatch")
+    dsp = person_keys(dsp_raw)
+    dsp_sp = dsp.select(
+        "pid",
+        norm_uscc(pl.col("employer_id")).alias("employer_id"),
+        norm_uscc(pl.col("agency_id")).alias("agency_id"),
+        pl.col("start_date").alias("start"),
+        pl.col("end_date").alias("end"),
+        pl.lit("dispatch").alias("source"),
+        _key(dsp, "record_id").alias("source_key"),
+    )
+    spells = pl.concat([emp_sp, dsp_sp]).filter(pl.col("pid").is_not_null() & pl.col("start").is_not_null())
+    dispatch = (
+        dsp_sp if dsp_sp.height > 0 else emp_sp.filter(pl.col("agency_id").is_not_null()).with_columns(source=pl.lit("employment"))
+    ).filter(pl.col("pid").is_not_null() & pl.col("agency_id").is_not_null() & pl.col("start").is_not_null())
+
+    claims = _claim_period_end(claims, spells, policy)
+
+    ent = _table(tables, "enterprises")
+    rep = person_keys(ent.select("enterprise_id", "legal_rep_id", "legal_rep_name"), "legal_rep_id", "legal_rep_name")
+    agencies_seen = pl.concat(
+        [
+            claims.select(pl.col("agency_id").alias("e")),
+            spells.select(pl.col("agency_id").alias("e")),
+        ]
+    ).drop_nulls().unique()
+    enterprises = (
+        ent.select(
+            norm_uscc(pl.col("enterprise_id")).alias("enterprise_id"),
+            "name", "kind", "size_class",
+            norm_phone(pl.col("phone")).alias("phone"),
+            norm_account(pl.col("bank_account")).alias("account"),
+            norm_address(pl.col("address")).alias("address"),
+        )
+        .with_columns(legal_rep=rep.get_column("pid"), legal_rep_name=rep.get_column("name_norm"))
+        .filter(pl.col("enterprise_id").is_not_null())
+        .unique("enterprise_id", keep="first", maintain_order=True)
+        .with_columns(
+            ekind=pl.when(
+                (pl.col("kind") == "dispatch_agency") | pl.col("enterprise_id").is_in(agencies_seen.get_column("e").implode())
+            )
+            .then(pl.lit("agency"))
+            .otherwise(pl.lit("unit"))
+        )
+    )
+    legal_reps = rep.with_columns(enterprise_id=norm_uscc(pl.col("enterprise_id"))).filter(
+        pl.col("pid").is_not_null()
+    )
+
+    apps_raw = _table(tables, "refund_applications")
+    applications = apps_raw.select(
+        pl.col("application_id").cast(pl.String),
+        norm_uscc(pl.col("enterprise_id")).alias("enterprise_id"),
+        "year",
+        "covered_units",
+        "insured_prev_year_end",
+    )
+    return Prepared(
+        claims=claims,
+        spells=spells,
+        dispatch=dispatch,
+        enterprises=enterprises,
+        applications=applications,
+        legal_reps=legal_reps,
+    )

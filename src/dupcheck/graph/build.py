@@ -1,0 +1,230 @@
+"""Graph build: typed nodes and evidence-carrying edges as polars tables with integer node ids.
+
+Node kinds (contract §4 entity kinds): ``agency``, ``unit``, ``person``, ``claim``, ``account``,
+``phone``, ``address``. A legal representative is a ``person`` node; the role is the edge type
+``legal_rep_of`` (so a legal representative who also claims is one node). Edge types:
+
+=================  ====================  =======================================================
+etype              ends                  evidence carried
+=================  ====================  =======================================================
+dispatched_by      person – agency       dispatch relation: start, end, source row
+dispatched_to      person – unit         the employing unit of a dispatch relation
+employed_at        person – unit/agency  employment spell: start, end, source row
+filed              person – claim        claim_date .. claimed period end
+claim_agency       claim – agency        agency declared on the claim
+claim_employer     claim – unit          last employer declared on the claim
+uses_phone         claim – phone         contact on the claim
+uses_account       claim – account       payee account on the claim
+registered_*       agency/unit – phone/account/address   the enterprise's own contacts
+legal_rep_of       person – agency/unit  enterprises.legal_rep_id
+covers             agency – unit         refund application covering the unit (year in start)
+=================  ====================  =======================================================
+
+Node ids are assigned by sorting entity strings, so they do not depend on input row order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from dupcheck.graph._inputs import Prepared
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = ["EDGE_SCHEMA", "Graph", "build_graph", "enterprise_kinds"]
+
+EDGE_SCHEMA: dict[str, pl.DataType] = {
+    "a": pl.String(),
+    "b": pl.String(),
+    "etype": pl.String(),
+    "start": pl.Date(),
+    "end": pl.Date(),
+    "source": pl.String(),
+    "source_key": pl.String(),
+}
+
+
+def _ent(kind: str | pl.Expr, value: pl.Expr) -> pl.Expr:
+    k = pl.lit(kind) if isinstance(kind, str) else kind
+    return pl.concat_str([k, pl.lit(":"), value])
+
+
+def enterprise_kinds(prep: Prepared) -> pl.DataFrame:
+    """``enterprise_id, ekind`` for every enterprise id seen anywhere (agency wins)."""
+    agency_ids = pl.concat(
+        [
+            prep.enterprises.filter(pl.col("ekind") == "agency").select(pl.col("enterprise_id").alias("e")),
+            prep.claims.select(pl.col("agency_id").alias("e")),
+            prep.spells.select(pl.col("agency_id").alias("e")),
+            prep.applications.filter(pl.col("covered_units").is_not_null()).select(
+                pl.col("enterprise_id").alias("e")
+            ),
+        ]
+    ).drop_nulls()
+    all_ids = pl.concat(
+        [
+            agency_ids,
+            prep.enterprises.select(pl.col("enterprise_id").alias("e")),
+            prep.claims.select(pl.col("last_employer_id").alias("e")),
+            prep.spells.select(pl.col("employer_id").alias("e")),
+            prep.applications.select(pl.col("enterprise_id").alias("e")),
+        ]
+    ).drop_nulls().unique()
+    return all_ids.select(
+        pl.col("e").alias("enterprise_id"),
+        pl.when(pl.col("e").is_in(agency_ids.get_column("e").unique().implode()))
+        .then(pl.lit("agency"))
+        .otherwise(pl.lit("unit"))
+        .alias("ekind"),
+    )
+
+
+def _ent_expr(col: str, kinds: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
+    """Attach ``<col>_ent`` (``agency:``/``unit:`` + id) to ``frame`` through the kind table."""
+    k = kinds.rename({"enterprise_id": col, "ekind": f"_{col}_kind"})
+    return frame.join(k, on=col, how="left").with_columns(
+        _ent(pl.col(f"_{col}_kind").fill_null("unit"), pl.col(col)).alias(f"{col}_ent")
+    ).drop(f"_{col}_kind")
+
+
+def _edge(frame: pl.DataFrame, a: pl.Expr, b: pl.Expr, etype: str, start: pl.Expr | None = None,
+          end: pl.Expr | None = None, source: str = "", key: pl.Expr | None = None) -> pl.DataFrame:
+    return frame.select(
+        a.alias("a"),
+        b.alias("b"),
+        pl.lit(etype).alias("etype"),
+        (start if start is not None else pl.lit(None, dtype=pl.Date)).alias("start"),
+        (end if end is not None else pl.lit(None, dtype=pl.Date)).alias("end"),
+        pl.lit(source).alias("source"),
+        (key if key is not None else pl.lit(None, dtype=pl.String)).cast(pl.String).alias("source_key"),
+    ).filter(pl.col("a").is_not_null() & pl.col("b").is_not_null())
+
+
+@dataclass
+class Graph:
+    """Nodes (``node_id, entity, kind``) and edges (``src, dst, etype, start, end, source,
+    source_key``) of the dispatch graph, plus the prepared frames the detectors read."""
+
+    nodes: pl.DataFrame
+    edges: pl.DataFrame
+    prep: Prepared
+    kinds: pl.DataFrame
+    _index: dict[str, int] | None = field(default=None, repr=False)
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return self.nodes.height
+
+    @property
+    def n_edges(self) -> int:
+        """Number of evidence edges (parallel edges kept: one per record)."""
+        return self.edges.height
+
+    def node_ids(self, entities: Iterable[str]) -> np.ndarray:
+        """Integer ids of the given ``kind:value`` entities (unknown entities are skipped)."""
+        want = pl.DataFrame({"entity": list(entities)}, schema={"entity": pl.String})
+        got = self.nodes.join(want, on="entity", how="semi")
+        return got.get_column("node_id").to_numpy()
+
+    def to_networkx(self, nodes: Iterable[str] | Iterable[int] | None = None, radius: int = 0,
+                    alerts: Sequence[str] | None = None) -> nx.Graph:
+        """An ``nx.Graph`` of the given nodes (entities or ids) grown ``radius`` hops, with
+        evidence on its edges; ``nodes=None`` converts the whole graph (small graphs only)."""
+        from dupcheck.graph.export import subgraph_to_networkx
+
+        return subgraph_to_networkx(self, nodes, radius=radius)
+
+    def component_of(self, entity: str) -> list[str]:
+        """Entities of the connected component that contains ``entity`` (all edge types)."""
+        from dupcheck.graph.engine import default_engine
+
+        ids = self.node_ids([entity])
+        if len(ids) == 0:
+            return []
+        e = self.edges
+        lab = default_engine().components(
+            self.n_nodes, e.get_column("src").to_numpy(), e.get_column("dst").to_numpy()
+        )
+        members = np.flatnonzero(lab == lab[ids[0]])
+        return self.nodes.filter(pl.col("node_id").is_in(members.tolist())).get_column("entity").to_list()
+
+
+def build_graph(prep: Prepared) -> Graph:
+    """Build the typed node table and the evidence edge table from the prepared frames."""
+    kinds = enterprise_kinds(prep)
+    parts: list[pl.DataFrame] = []
+
+    sp = _ent_expr("employer_id", kinds, _ent_expr("agency_id", kinds, prep.spells))
+    person = _ent("person", pl.col("pid"))
+    disp = sp.filter(pl.col("source") == "dispatch")
+    emp = sp.filter(pl.col("source") == "employment")
+    parts.append(_edge(disp, person, pl.col("agency_id_ent"), "dispatched_by", pl.col("start"),
+                       pl.col("end"), "dispatch", pl.col("source_key")))
+    parts.append(_edge(disp, person, pl.col("employer_id_ent"), "dispatched_to", pl.col("start"),
+                       pl.col("end"), "dispatch", pl.col("source_key")))
+    parts.append(_edge(emp, person, pl.col("employer_id_ent"), "employed_at", pl.col("start"),
+                       pl.col("end"), "employment", pl.col("source_key")))
+    parts.append(_edge(emp, person, pl.col("agency_id_ent"), "dispatched_by", pl.col("start"),
+                       pl.col("end"), "employment", pl.col("source_key")))
+
+    cl = _ent_expr("last_employer_id", kinds, _ent_expr("agency_id", kinds, prep.claims))
+    claim = _ent("claim", pl.col("claim_id"))
+    parts.append(_edge(cl, person, claim, "filed", pl.col("claim_date"), pl.col("p_end"), "claims",
+                       pl.col("claim_id")))
+    parts.append(_edge(cl, claim, pl.col("agency_id_ent"), "claim_agency", source="claims",
+                       key=pl.col("claim_id")))
+    parts.append(_edge(cl, claim, pl.col("last_employer_id_ent"), "claim_employer", source="claims",
+                       key=pl.col("claim_id")))
+    parts.append(_edge(cl, claim, _ent("phone", pl.col("phone")), "uses_phone", source="claims",
+                       key=pl.col("claim_id")))
+    parts.append(_edge(cl, claim, _ent("account", pl.col("account")), "uses_account",
+                       source="claims", key=pl.col("claim_id")))
+
+    en = _ent_expr("enterprise_id", kinds, prep.enterprises)
+    ent = pl.col("enterprise_id_ent")
+    for col in ("phone", "account", "address"):
+        parts.append(_edge(en, ent, _ent(col, pl.col(col)), f"registered_{col}", source="enterprises",
+                           key=pl.col("enterprise_id")))
+    parts.append(_edge(en, _ent("person", pl.col("legal_rep")), ent, "legal_rep_of",
+                       source="enterprises", key=pl.col("enterprise_id")))
+
+    cov = (
+        prep.applications.filter(pl.col("covered_units").is_not_null())
+        .with_columns(unit=pl.col("covered_units").str.split(";"))
+        .explode("unit")
+        .with_columns(unit=pl.col("unit").str.strip_chars().str.to_uppercase())
+        .filter(pl.col("unit").str.len_chars() > 0)
+    )
+    cov = _ent_expr("unit", kinds, _ent_expr("enterprise_id", kinds, cov))
+    parts.append(_edge(cov, pl.col("enterprise_id_ent"), pl.col("unit_ent"), "covers",
+                       pl.date(pl.col("year").cast(pl.Int32), 1, 1), None, "refund_applications",
+                       pl.col("application_id")))
+
+    raw = pl.concat(parts, how="vertical_relaxed")
+    ents = pl.concat([raw.select(e=pl.col("a")), raw.select(e=pl.col("b")),
+                      kinds.select(e=_ent(pl.col("ekind"), pl.col("enterprise_id")))]).unique()
+    nodes = ents.sort("e").with_row_index("node_id").select(
+        pl.col("node_id").cast(pl.Int64),
+        pl.col("e").alias("entity"),
+        pl.col("e").str.split_exact(":", 1).struct.field("field_0").alias("kind"),
+    )
+    lookup = nodes.select("entity", "node_id")
+    edges = (
+        raw.join(lookup.rename({"entity": "a", "node_id": "src"}), on="a")
+        .join(lookup.rename({"entity": "b", "node_id": "dst"}), on="b")
+        .select("src", "dst", "etype", "start", "end", "source", "source_key")
+        .sort("src", "dst", "etype", "source_key", "start", nulls_last=True)
+    )
+    return Graph(nodes=nodes, edges=edges, prep=prep, kinds=kinds)
+
+
+def _date_str(d: Any) -> str:
+    return d.isoformat() if isinstance(d, date) else ""
