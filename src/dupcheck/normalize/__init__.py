@@ -1,1 +1,129 @@
-"""Identity normalisation (placeholder while the package is built)."""
+"""Identity normalisation: canonical ids, name keys and contact keys over whole polars columns.
+
+``add_person_keys`` is the entry point the pipeline uses (docs/design.md); the building blocks are
+re-exported for matchers, rules and the graph stage.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import polars as pl
+
+from dupcheck.errors import InputError
+from dupcheck.normalize.contact import (
+    luhn_valid,
+    normalize_account,
+    normalize_address,
+    normalize_phone,
+)
+from dupcheck.normalize.ids import (
+    _canonical_from_clean,
+    _is_legacy_clean,
+    canonical_id,
+    clean_id,
+    clean_uscc,
+    id_birth_date,
+    id_check_char,
+    id_gender,
+    id_is_valid,
+    is_legacy_raw,
+    legacy_form,
+    region_codes,
+    uscc_check_char,
+    uscc_is_valid,
+)
+from dupcheck.normalize.names import (
+    SURNAME_READINGS,
+    name_pinyin,
+    name_pinyin_readings,
+    normalize_name,
+    normalize_name_expr,
+    normalize_names,
+    pinyin_expr,
+    pinyin_readings_expr,
+)
+
+__all__ = [
+    "PERSON_KEY_COLUMNS",
+    "SURNAME_READINGS",
+    "add_person_keys",
+    "canonical_id",
+    "clean_id",
+    "clean_uscc",
+    "id_birth_date",
+    "id_check_char",
+    "id_gender",
+    "id_is_valid",
+    "is_legacy_raw",
+    "legacy_form",
+    "luhn_valid",
+    "name_pinyin",
+    "name_pinyin_readings",
+    "normalize_account",
+    "normalize_address",
+    "normalize_name",
+    "normalize_name_expr",
+    "normalize_names",
+    "normalize_phone",
+    "pinyin_expr",
+    "pinyin_readings_expr",
+    "region_codes",
+    "uscc_check_char",
+    "uscc_is_valid",
+]
+
+#: Columns added by :func:`add_person_keys`, in order (before the prefix).
+PERSON_KEY_COLUMNS: tuple[str, ...] = (
+    "pid",
+    "id_legacy",
+    "id_valid",
+    "id_birth",
+    "id_gender",
+    "name_norm",
+    "name_py",
+)
+
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
+
+
+def add_person_keys(
+    frame: FrameT,
+    id_col: str = "id_number",
+    name_col: str | None = "name",
+    prefix: str = "",
+) -> FrameT:
+    """Add ``pid, id_legacy, id_valid, id_birth, id_gender, name_norm, name_py`` (each ``prefix``-ed).
+
+    Works on a DataFrame or a LazyFrame and returns the same kind. ``pid`` is the canonical id
+    (null for a null or blank id), ``id_legacy``/``id_valid`` are never null. Names are converted
+    once per distinct value. ``name_col=None`` skips the two name columns.
+    """
+    names = frame.collect_schema().names()
+    missing = [c for c in (id_col, name_col) if c is not None and c not in names]
+    if missing:
+        raise InputError(f"add_person_keys: column(s) {', '.join(missing)} not in the frame")
+    col = {k: prefix + k for k in PERSON_KEY_COLUMNS}
+    tmp = f"__{prefix}clean_id__"
+    first = [clean_id(pl.col(id_col).cast(pl.String)).alias(tmp)]
+    if name_col is not None:
+        first.append(normalize_name_expr(pl.col(name_col).cast(pl.String)).alias(col["name_norm"]))
+    out = frame.with_columns(first)
+    second = [
+        _canonical_from_clean(pl.col(tmp)).alias(col["pid"]),
+        _is_legacy_clean(pl.col(tmp)).fill_null(False).alias(col["id_legacy"]),
+    ]
+    if name_col is not None:
+        second.append(pinyin_expr(pl.col(col["name_norm"]), normalized=True).alias(col["name_py"]))
+    out = out.with_columns(second)
+    pid = pl.col(col["pid"])
+    out = out.with_columns(
+        id_is_valid(pid).alias(col["id_valid"]),
+        id_birth_date(pid).alias(col["id_birth"]),
+        id_gender(pid).alias(col["id_gender"]),
+    ).drop(tmp)
+    added: list[str] = [
+        c for k, c in col.items() if name_col is not None or k not in ("name_norm", "name_py")
+    ]
+    keep: list[str] = [c for c in names if c not in added]
+    return out.select([*keep, *added])

@@ -36,8 +36,9 @@ __all__ = [
 ]
 
 #: Characters written for the middle dot of minority and foreign names (after NFKC). U+FF65
-#: (half-width katakana) and U+0387 (Greek ano teleia) fold into U+30FB / U+00B7 under NFKC.
-MIDDLE_DOTS = "\u00b7\u0387\u2022\u2027\u2219\u22c5\u30fb\uff65\u2e31\u16eb\u318d"
+#: (half-width katakana) and U+0387 (Greek ano teleia) fold into U+30FB / U+00B7 under NFKC. The
+#: ASCII full stop is included: clerks type ``阿卜杜.热合曼`` (and NFKC folds ``．`` into ``.``).
+MIDDLE_DOTS = ".\u00b7\u0387\u2022\u2027\u2219\u22c5\u30fb\uff65\u2e31\u16eb\u318d"
 _DOT_TABLE = {ord(ch): "\u00b7" for ch in MIDDLE_DOTS}
 _SPACE_RE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
 _NON_KEY_RE = re.compile(r"[\W_]+")
