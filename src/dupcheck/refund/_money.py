@@ -74,7 +74,7 @@ def mul_rate_half_up(fen: pl.Expr, numerator: pl.Expr, scale: int) -> pl.Expr:
     den = 10**scale
     prod = fen.cast(pl.Int128) * numerator.cast(pl.Int128)
     mag = (prod.abs() * 2 + den) // (2 * den)
-    return pl.when(prod < 0).then(-mag).otherwise(mag)
+    return pl.when(prod < 0).then(mag * -1).otherwise(mag)  # i128 has no unary neg in polars 2.1
 
 
 def exceeds_ratio(num: pl.Expr, den: pl.Expr, thr_numerator: pl.Expr, scale: int) -> pl.Expr:

@@ -82,7 +82,7 @@ class _Planter:
         return self.w.new_enterprises(n, kind=kind, **kw).to_dicts()
 
     def clean(self, unit: dict[str, Any], year: int | None = None, *, insured: int | None = None,
-              size_class: str | None | bool = True) -> _App:
+              size_class: str | bool | None = True) -> _App:
         """A clean application of ``unit``: paid in full, low layoffs, own account."""
         y = year or self.year()
         sc = unit["size_class"] if size_class is True else size_class
@@ -225,7 +225,7 @@ class _Planter:
             if total_at_least is not None:
                 a.split = True
                 a.rules["SPLIT_ENTERPRISE"] = "info"
-                large, sme = self.rp.rates[a.year]
+                sme = self.rp.rates[a.year][1]
                 a.requested = (sme * a.paid).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
                 if a.requested > self.eligible(a):
                     a.rules["REFUND_AMOUNT"] = "review"
