@@ -271,7 +271,7 @@ def fuzzy_links(claims: pl.DataFrame, records: pl.DataFrame,
     Keeps links scoring at least ``min_score`` (default: the policy's review threshold). Output is
     sorted by (claim_id, source, _row) and does not depend on input row order.
     """
-    policy = policy or MatchPolicy()
+    policy = policy or MatchPolicy.model_validate({})
     floor = policy.review_threshold if min_score is None else min_score
     if claims.height == 0 or records.height == 0 or not policy.fuzzy_enabled:
         return pl.DataFrame(schema=FUZZY_SCHEMA)
@@ -299,7 +299,7 @@ def fuzzy_links(claims: pl.DataFrame, records: pl.DataFrame,
         pl.concat_str(parts).alias("contributions"),
     ).join(right.select("key", "source", "_row"), on="key", how="left")
     return (out.select("claim_id", "source", "_row", "score", "contributions")
-            .cast(FUZZY_SCHEMA).sort("claim_id", "source", "_row"))
+            .cast(pl.Schema(FUZZY_SCHEMA)).sort("claim_id", "source", "_row"))
 
 
 def describe_contributions(contributions: str | dict[str, Any], score: float | None = None,
