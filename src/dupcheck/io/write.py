@@ -15,11 +15,13 @@ FORMULA_START = ("=", "+", "-", "@")
 
 
 def csv_ready(df: pl.DataFrame) -> pl.DataFrame:
-    """Flatten for CSV: list columns joined with ``;`` (other nested types as JSON text)."""
+    """Flatten for CSV: list columns joined with ``;`` (an empty list as an empty cell), other
+    nested types as JSON text."""
     exprs: list[pl.Expr] = []
     for name, dtype in df.schema.items():
         if isinstance(dtype, (pl.List, pl.Array)):
-            exprs.append(pl.col(name).cast(pl.List(pl.String())).list.join(";"))
+            joined = pl.col(name).cast(pl.List(pl.String())).list.join(";")
+            exprs.append(pl.when(joined != "").then(joined).alias(name))
         elif isinstance(dtype, pl.Struct):
             exprs.append(pl.col(name).struct.json_encode())
     return df.with_columns(exprs) if exprs else df
@@ -59,7 +61,10 @@ def write_csv_excel_safe(df: pl.DataFrame, path: str | Path) -> Path:
     text = flat.select(pl.col(c).cast(pl.String()) for c in flat.columns)
     pattern = "^[" + "".join("\\" + c for c in FORMULA_START) + "]"
     safe = text.with_columns(
-        pl.when(pl.col(c).str.contains(pattern)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c))
+        pl.when(pl.col(c).str.contains(pattern))
+        .then(pl.lit("'") + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
         for c in text.columns
     )
     target = Path(path)
