@@ -54,7 +54,8 @@ def get_tables(data: Any) -> dict[str, pl.DataFrame]:
     if isinstance(data, str | Path):
         from dupcheck.io import load
 
-        return dict(load(Path(data)).tables)
+        # a refund data folder needs no claims table (contract §1: each table enables its checks)
+        return dict(load(Path(data), require=("refund_applications",)).tables)
     raise InputError(f"refund audit needs a data folder, a Dataset or a dict of frames, not {type(data).__name__}")
 
 
