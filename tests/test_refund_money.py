@@ -8,7 +8,6 @@ from fractions import Fraction
 import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_refund_helpers import app, by_id, ent, run, uscc
 
 from dupcheck.policy import RefundPolicy
 from dupcheck.refund._money import (
@@ -18,6 +17,7 @@ from dupcheck.refund._money import (
     rate_numerator,
     to_fen,
 )
+from test_refund_helpers import app, by_id, ent, run, uscc
 
 MONEY = pl.Decimal(18, 2)
 CENT = Decimal("0.01")

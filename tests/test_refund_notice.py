@@ -7,9 +7,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
-from test_refund_helpers import app, ent, frames, run, uscc
 
 from dupcheck.refund import NOTICE_COLUMNS, audit
+from test_refund_helpers import app, ent, frames, run, uscc
 
 
 def _result():  # type: ignore[no-untyped-def]

@@ -6,11 +6,11 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from test_refund_helpers import app, by_id, ent, frames, run, uscc
 
 from dupcheck.errors import ConfigError, InputError
 from dupcheck.policy import Policy, RefundPolicy
 from dupcheck.refund import audit
+from test_refund_helpers import app, by_id, ent, frames, run, uscc
 
 
 def rules_of(result, aid: str) -> list[str]:  # type: ignore[no-untyped-def]
