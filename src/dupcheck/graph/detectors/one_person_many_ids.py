@@ -6,7 +6,7 @@ Method (contract §4): records are claims (their phone and account) and legal re
 block of the same normalised name, birth date and gender, ids are linked through the contacts
 they use (allow-listed and hub contacts excluded) and grouped by connected components (engine).
 A group with two or more ids alerts, unless every pair of its ids is within one mistyped
-character or one adjacent transposition (a mistyped id is not another id). Score: 0.6 for a
+body character or one adjacent transposition (check character aside) (a mistyped id is not another id). Score: 0.6 for a
 shared phone only, 0.8 for a shared account, 1.0 for both.
 """
 
@@ -20,9 +20,11 @@ PATTERN = "ONE_PERSON_MANY_IDS"
 
 
 def _typo_pair(a: str, b: str) -> bool:
-    """True when ``b`` is ``a`` with one character changed or two neighbours swapped."""
+    """True when ``b`` is ``a`` with one body character changed or two neighbours swapped
+    (the check character, recomputed, may differ too)."""
     if len(a) != len(b):
         return False
+    a, b = a[:17], b[:17]
     diff = [i for i in range(len(a)) if a[i] != b[i]]
     if len(diff) <= 1:
         return True
