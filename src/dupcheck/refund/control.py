@@ -7,7 +7,8 @@ common control (business centres host dozens of unrelated firms); it is reported
 only (``REFUND_SHARED_ADDRESS``), although the refund issue lists address among the ties.
 
 *SPLIT_ENTERPRISE*: two or more units under common control, each ``small`` or ``micro`` by
-``size_class``, applying in the same year, whose combined ``insured_prev_year_end`` reaches
+``size_class`` (a null class counts when the unit's own headcount is below the large-enterprise
+headcount, as in ``dupcheck.graph``: such a unit gets the SME rate), applying in the same year, whose combined ``insured_prev_year_end`` reaches
 ``GraphPolicy.large_headcount``. Groups are connected components of the unit–identifier graph
 restricted to those units (scipy ``csgraph``; linear in the number of ties), so a chain A–B–C of
 ties is one group, as in ``dupcheck.graph``.
@@ -81,8 +82,13 @@ def related_pairs(apps: pl.DataFrame, ties: pl.DataFrame) -> pl.DataFrame:
 
 def split_groups(apps: pl.DataFrame, ties: pl.DataFrame, graph: GraphPolicy) -> pl.DataFrame:
     """SPLIT_ENTERPRISE groups: ``year, enterprise_id, group`` (group = smallest member USCC)."""
+    large = graph.large_headcount
     cand = (
-        apps.filter(pl.col("size_class").is_in(["small", "micro"]))
+        apps.filter(
+            pl.col("size_class").is_in(["small", "micro"])
+            | (pl.col("size_class").is_null()
+               & (pl.col("insured_prev_year_end").fill_null(large) < large))
+        )
         .drop_nulls(["year", "enterprise_id"])
         .group_by("year", "enterprise_id")
         .agg(pl.col("insured_prev_year_end").max())
@@ -108,7 +114,7 @@ def split_groups(apps: pl.DataFrame, ties: pl.DataFrame, graph: GraphPolicy) -> 
         pl.len().over("comp").alias("n"),
         pl.col("insured_prev_year_end").sum().over("comp").alias("total"),
         pl.col("enterprise_id").min().over("comp").alias("group"),
-    ).filter((pl.col("n") >= 2) & (pl.col("total") >= graph.large_headcount))
+    ).filter((pl.col("n") >= 2) & (pl.col("total") >= large))
     return grp.select("year", "enterprise_id", "group").sort("year", "group", "enterprise_id")
 
 

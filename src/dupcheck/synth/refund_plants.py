@@ -12,7 +12,9 @@ at 10% (over 6% but under its own 20% ceiling), a request equal to the eligible 
 account reused by the same enterprise in two years, a unit claimed in different years, and two
 small related units below 300 together.
 
-The truth (``world.truth["refund"]``, also under ``"refund_truth"``) is computed here from the
+Related groups are also recorded as graph alert truth (RELATED_PARTY, and SPLIT_ENTERPRISE, a
+near miss below 300). The truth (``world.truth["refund"]``, written as ``refund_truth.parquet``)
+is computed here from the
 planted values with Python ``Decimal`` (half-up to the fen), independently of ``dupcheck.refund``:
 ``application_id, decision, rules (list[str]), eligible_amount (str, 2 decimals)``.
 """
@@ -144,7 +146,8 @@ class _Planter:
             a = self.clean(u, y, insured=den * (self.rp.small_unit_headcount // den + 1)
                            * int(rng.integers(1, 5)))
             a.layoffs = int(a.insured * thr)
-            assert Decimal(a.layoffs) / a.insured == thr
+            if Decimal(a.layoffs) / a.insured != thr:
+                raise ValueError("near-miss headcount does not give the exact ceiling")
             a.tags.append("near_miss:layoff_at_threshold")
         for u in self.units(k):  # near misses: small unit at exactly 20%, and at 10%
             a = self.clean(u, insured=int(rng.choice([10, 15, 20, 25, 30])), size_class="micro")
@@ -219,7 +222,11 @@ class _Planter:
             sizes = [int(self.rng.integers(total_at_least // n + 1, 299)) for _ in range(n)]
         else:
             sizes = [int(self.rng.integers(31, 120)) for _ in range(n)]
-        apps = [self.clean(u, year, insured=s, size_class="small") for u, s in zip(units, sizes, strict=True)]
+        apps = [self.clean(u, year, insured=s, size_class="small")
+                for u, s in zip(units, sizes, strict=True)]
+        entities = [f"unit:{u['enterprise_id']}" for u in units]
+        self.w.add_alert_truth("RELATED_PARTY", entities)
+        self.w.add_alert_truth("SPLIT_ENTERPRISE", entities, near_miss=total_at_least is None)
         for a in apps:
             a.rules["RELATED_PARTY"] = "info"
             if total_at_least is not None:
@@ -289,4 +296,3 @@ def plant_refund(world: World, n_clean: int = 300, per_plant: int = 8) -> None:
     apps, truth = p.frames()
     world.append("refund_applications", apps)
     world.truth["refund"] = truth
-    world.truth["refund_truth"] = truth
