@@ -1,16 +1,10 @@
-"""Synthetic province with ground truth (``dupcheck synth``): see :mod:`dupcheck.synth.world`."""
+"""Synthetic province with ground truth (``dupcheck synth``); the World API is documented in
+:mod:`dupcheck.synth.world`."""
 
 from __future__ import annotations
 
+from dupcheck.synth.build import build_world, generate, truth_path
 from dupcheck.synth.rates import SynthRates
 from dupcheck.synth.world import World
 
-__all__ = ["SynthRates", "World", "generate"]
-
-
-def __getattr__(name: str) -> object:
-    if name == "generate":
-        from dupcheck.synth.generate import generate
-
-        return generate
-    raise AttributeError(name)
+__all__ = ["SynthRates", "World", "build_world", "generate", "truth_path"]

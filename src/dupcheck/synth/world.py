@@ -15,7 +15,9 @@ present, after the base population, histories and claim plants, and before ident
   money ``pl.Decimal(18, 2)``); person tables (claims, employment, stoppages, pensions, benefits,
   deaths, incarcerations, dispatch) carry a hidden ``_pid`` column with the true person. Columns
   starting with ``_`` are never written. Corruption of ids/names happens later, on all rows.
-* ``world.new_people(n, born=(lo, hi), gender=None)`` -> fresh persons (appended to ``people``).
+* ``world.new_people(n, born=(lo, hi), gender=None)`` -> fresh persons (appended to ``people``);
+  the default birth range 1976..2003 keeps them of working age and under retirement age
+  throughout the window (pass ``born`` for pensioners).
   ``world.namesakes(pids)`` -> new persons with the same name, birth date and gender, another id.
 * ``world.new_enterprises(n, kind="enterprise"|"public_institution"|"dispatch_agency",
   size_class=None, **overrides)`` -> new rows appended to ``enterprises`` (valid USCCs, a legal
@@ -153,7 +155,7 @@ class World:
     def new_people(
         self,
         n: int,
-        born: tuple[date, date] = (date(1962, 1, 1), date(2004, 12, 31)),
+        born: tuple[date, date] = (date(1976, 1, 1), date(2003, 12, 31)),
         gender: str | None = None,
     ) -> pl.DataFrame:
         """Fresh persons with valid, unused ids (appended to :attr:`people`)."""
