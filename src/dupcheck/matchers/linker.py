@@ -434,9 +434,12 @@ class Linker:
                     estimate_u: bool = False, update_prior: bool = True) -> Linker:
         """EM on the compared candidate pairs: m (and optionally u) of non-fixed levels, prior.
 
-        Runs on distinct comparison vectors with counts (fast, deterministic). With
-        ``update_prior``, the global prior becomes the expected number of matches among the
-        candidates divided by all possible pairs.
+        Runs on distinct comparison vectors with counts (fast, deterministic). Inside EM the u of
+        every level describes *candidate* non-matches and is re-estimated each step (blocked-on
+        fields agree among candidates far more often than among random pairs, which would
+        otherwise pull every candidate into the match class); afterwards the stored u are kept
+        (random-pair u, as Splink) unless ``estimate_u``. With ``update_prior``, the global prior
+        becomes the expected number of matches among the candidates divided by all pairs.
         """
         gam = compared.gamma
         n_pairs = compared.frame.height
@@ -470,12 +473,13 @@ class Linker:
                     if not lv.fixed_m:
                         delta = max(delta, abs(new_m[i] - m[j][i]))
                         m[j][i] = max(new_m[i], 1e-6)
-                    if estimate_u and not lv.fixed_u:
-                        u[j][i] = max(new_u[i], 1e-9)
+                    u[j][i] = max(new_u[i], 1e-9)
             if delta < tol:
                 break
         self.comparisons = [
-            replace(c, levels=tuple(replace(lv, m=float(m[j][i]), u=float(u[j][i]))
+            replace(c, levels=tuple(replace(lv, m=float(m[j][i]),
+                                            u=float(u[j][i] if estimate_u and not lv.fixed_u
+                                                    else lv.u))
                                     for i, lv in enumerate(c.levels)))
             for j, c in enumerate(self.comparisons)
         ]
