@@ -13,7 +13,7 @@ from dupcheck.io import Dataset
 def make_id(birth: str, seq: int = 11, region: str = "370102") -> str:
     """A valid 18-character id for ``birth`` (YYYYMMDD); odd ``seq`` is male, even female."""
     body = f"{region}{birth}{seq:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")  # stdnum expects the check position present
 
 
 def world(**tables: list[dict[str, Any]]) -> Dataset:

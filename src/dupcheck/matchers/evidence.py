@@ -28,6 +28,13 @@ EVIDENCE_SCHEMA: dict[str, pl.DataType] = {
 #: Person-key columns that :func:`stack_records` takes from every reference table.
 PERSON_KEY_COLS = ["pid", "id_legacy", "id_valid", "id_birth", "id_gender", "name_norm", "name_py"]
 
+_EMPTY_RECORDS: dict[str, pl.DataType] = {
+    "source": pl.String(), "_row": pl.Int64(), "source_key": pl.String(), "pid": pl.String(),
+    "id_legacy": pl.Boolean(), "id_valid": pl.Boolean(), "id_birth": pl.Date(),
+    "id_gender": pl.String(), "name_norm": pl.String(), "name_py": pl.String(),
+    "region_code": pl.String(), "phone": pl.String(),
+}
+
 _RANK = {"id": 0, "legacy_id": 1, "fuzzy": 2}
 
 
@@ -45,7 +52,7 @@ def stack_records(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
             )
         )
     if not frames:
-        return pl.DataFrame(schema={"source": pl.String, "_row": pl.Int64, "source_key": pl.String})
+        return pl.DataFrame(schema=_EMPTY_RECORDS)
     return pl.concat(frames, how="diagonal_relaxed")
 
 
