@@ -56,19 +56,22 @@ def damage(
     hit = rng.random(n) < share
     if eligible is not None:
         hit &= eligible.to_numpy()
-    kind = np.where(hit, np.asarray(ks, dtype=object)[rng.choice(len(ks), size=n, p=p / p.sum())],
-                    "none")
+    codes = {k: i for i, k in enumerate(CORRUPTION_KINDS)}
+    none = len(CORRUPTION_KINDS)
+    drawn = np.asarray([codes[k] for k in ks])[rng.choice(len(ks), size=n, p=p / p.sum())]
+    kind = np.where(hit, drawn, none)
     ids = frame["id_number"]
     # fallbacks where a kind does not apply to the value
     born_2000s = ids.str.slice(6, 2) == "20"
-    kind = np.where((kind == "legacy_id") & born_2000s.to_numpy(), "id_spaces", kind)
-    kind = np.where((kind == "lowercase_x") & ~ids.str.ends_with("X").to_numpy(), "fullwidth_id",
+    kind = np.where((kind == codes["legacy_id"]) & born_2000s.to_numpy(), codes["id_spaces"],
                     kind)
+    kind = np.where((kind == codes["lowercase_x"]) & ~ids.str.ends_with("X").to_numpy(),
+                    codes["fullwidth_id"], kind)
     out_ids = ids.clone()
     out_names = frame["name"].clone()
 
     def sel(k: str) -> np.ndarray:
-        return np.flatnonzero(kind == k)
+        return np.flatnonzero(kind == codes[k])
 
     i = sel("legacy_id")
     if i.size:
@@ -93,7 +96,7 @@ def damage(
     if i.size:
         swapped, ok = _transpose(rng, ids.gather(i))
         out_ids = out_ids.scatter(i, swapped)
-        kind[i[~ok]] = "none"
+        kind[i[~ok]] = none
     names = frame["name"]
     i = sel("traditional")
     if i.size:
@@ -101,7 +104,7 @@ def damage(
         t = to_traditional(v)
         same = (t == v).to_numpy()
         t = pl.Series(np.where(same, with_space(v).to_numpy(), t.to_numpy()), dtype=pl.String)
-        kind[i[same]] = "name_space"
+        kind[i[same]] = codes["name_space"]
         out_names = out_names.scatter(i, t)
     i = sel("name_space")
     if i.size:
@@ -112,10 +115,11 @@ def damage(
         h = with_homophone(v)
         same = (h == v).to_numpy()
         h = pl.Series(np.where(same, with_space(v).to_numpy(), h.to_numpy()), dtype=pl.String)
-        kind[i[same]] = "name_space"
+        kind[i[same]] = codes["name_space"]
         out_names = out_names.scatter(i, h)
+    labels = pl.Series([*CORRUPTION_KINDS, "none"], dtype=pl.String)
     result = frame.with_columns(
-        id_number=out_ids, name=out_names, _corruption=pl.Series(kind, dtype=pl.String)
+        id_number=out_ids, name=out_names, _corruption=labels.gather(kind)
     )
     if real_ids is not None:
         # never turn one person's id into another real person's id

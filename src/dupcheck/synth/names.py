@@ -80,12 +80,16 @@ def _map_unique(values: pl.Series, fn: object) -> pl.Series:
     return values.replace_strict(uniq, mapped, return_dtype=pl.String)
 
 
-def to_traditional(names: pl.Series) -> pl.Series:
-    """Names in traditional characters (OpenCC s2t, per unique value)."""
+@lru_cache(maxsize=1)
+def _s2t() -> object:
     import opencc
 
-    conv = opencc.OpenCC("s2t")
-    return _map_unique(names, conv.convert)
+    return opencc.OpenCC("s2t")
+
+
+def to_traditional(names: pl.Series) -> pl.Series:
+    """Names in traditional characters (OpenCC s2t, per unique value)."""
+    return _map_unique(names, _s2t().convert)  # type: ignore[attr-defined]
 
 
 def with_space(names: pl.Series) -> pl.Series:

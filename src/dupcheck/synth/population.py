@@ -63,11 +63,12 @@ def background(world: World, n: int) -> None:
     last_day = world.window[1]
 
     # ---- employment spells: k per person, laid end to end from age 18 / 2000 on
-    pop = pl.concat([young, old]).select("pid", "birth_date", "region_code")
+    pop = pl.concat([young, old]).select("pid", "name", "birth_date", "region_code")
     k = rng.choice([0, 1, 2, 3, 4, 5], size=pop.height, p=[0.08, 0.15, 0.25, 0.25, 0.17, 0.1])
     per = pop.with_columns(k=pl.Series(k)).filter(pl.col("k") > 0)
     spells = per.select(
         pl.col("pid").repeat_by("k").explode(),
+        pl.col("name").repeat_by("k").explode(),
         pl.col("birth_date").repeat_by("k").explode(),
         pl.col("region_code").repeat_by("k").explode(),
         pl.int_ranges(0, pl.col("k")).explode().alias("i"),
@@ -107,7 +108,7 @@ def background(world: World, n: int) -> None:
         .then(pl.lit("retired")).otherwise(pl.col("reason"))
     )
     world.add_spells(
-        spells.select(pl.col("pid").alias("_pid"), "employer_id", "start_date", "end_date",
+        spells.select(pl.col("pid").alias("_pid"), "name", "employer_id", "start_date", "end_date",
                       "region_code", "agency_id", "reason")
     )
 
@@ -117,7 +118,7 @@ def background(world: World, n: int) -> None:
     world.append(
         "pensions",
         pl.DataFrame({
-            "_pid": pens["pid"],
+            "_pid": pens["pid"], "name": pens["name"],
             "scheme": pick(rng, ["employee", "resident"], pens.height, [0.6, 0.4]),
             "start_date": start,
             "end_date": pl.Series([None] * pens.height, dtype=pl.Date),
@@ -131,7 +132,7 @@ def background(world: World, n: int) -> None:
     world.append(
         "benefits",
         pl.DataFrame({
-            "_pid": ben["pid"],
+            "_pid": ben["pid"], "name": ben["name"],
             "benefit_type": pick(rng, ["ui_benefit", "ui_subsidy", "migrant_allowance"],
                                  ben.height, [0.7, 0.2, 0.1]),
             "start_date": bstart,
@@ -145,7 +146,7 @@ def background(world: World, n: int) -> None:
     dead = old.filter(pl.lit(pl.Series(rng.random(old.height) < 0.05)))
     world.append(
         "deaths",
-        pl.DataFrame({"_pid": dead["pid"],
+        pl.DataFrame({"_pid": dead["pid"], "name": dead["name"],
                       "death_date": random_dates(rng, date(2018, 1, 1), last_day, dead.height)}),
     )
     jail = young.filter(pl.lit(pl.Series(rng.random(young.height) < 0.003)))
@@ -153,7 +154,7 @@ def background(world: World, n: int) -> None:
     jlen = rng.integers(180, 3000, jail.height)
     world.append(
         "incarcerations",
-        pl.DataFrame({"_pid": jail["pid"], "start_date": jstart}).with_columns(
+        pl.DataFrame({"_pid": jail["pid"], "name": jail["name"], "start_date": jstart}).with_columns(
             end_date=pl.col("start_date") + pl.duration(days=pl.Series(jlen))
         ),
     )

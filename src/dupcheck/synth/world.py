@@ -147,6 +147,7 @@ class World:
     people: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PEOPLE_SCHEMA))
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     truth: dict[str, pl.DataFrame] = field(default_factory=dict)
+    _taken: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False)
     _counters: dict[str, int] = field(default_factory=dict, repr=False)
     _claim_plan: list[pl.DataFrame] = field(default_factory=list, repr=False)
     _alerts: list[dict[str, Any]] = field(default_factory=list, repr=False)
@@ -161,7 +162,6 @@ class World:
         """Fresh persons with valid, unused ids (appended to :attr:`people`)."""
         rng = self.rng
         counties = shandong_counties()
-        taken: pl.DataFrame | None = self.people.select("pid") if self.people.height else None
         out: list[pl.DataFrame] = []
         need = n
         while need > 0:
@@ -173,48 +173,63 @@ class World:
             else:
                 sexes = np.full(need, gender)
             seq = rng.integers(0, 500, need) * 2 + (sexes == "M")
-            ids = resident_ids(
-                region.cast(pl.Int64).to_numpy(), births.to_numpy(), seq
-            )
+            ids = resident_ids(region.cast(pl.Int64).to_numpy(), births.to_numpy(), seq)
             frame = pl.DataFrame(
                 {"pid": ids, "birth_date": births, "gender": pl.Series(sexes, dtype=pl.String),
                  "region_code": region}
-            ).unique("pid", keep="first", maintain_order=True)
-            if taken is not None:
-                frame = frame.join(taken, on="pid", how="anti", maintain_order="left")
+            )
+            frame = frame.filter(pl.Series(self._claim_ids(ids)))
             out.append(frame)
             need -= frame.height
-            taken = frame.select("pid") if taken is None else pl.concat([taken, frame.select("pid")])
         people = self._decorate(pl.concat(out).head(n))
-        self.people = pl.concat([self.people, people], rechunk=False)
+        self._add_people(people)
         return people
+
+    def _add_people(self, frame: pl.DataFrame) -> None:
+        people = pl.concat([self.people, frame], rechunk=False)
+        self.people = people.rechunk() if people.n_chunks() > 24 else people
+
+    def _claim_ids(self, ids: pl.Series) -> np.ndarray:
+        """Mark ``ids`` as used; returns a mask of those that were free (first occurrence)."""
+        num = ids.str.slice(0, 17).cast(pl.Int64).to_numpy()
+        _, first = np.unique(num, return_index=True)
+        ok = np.zeros(len(num), dtype=bool)
+        ok[first] = True
+        taken = self._taken
+        pos = np.searchsorted(taken, num)
+        hit = (pos < len(taken)) & (taken[np.minimum(pos, max(len(taken) - 1, 0))] == num) \
+            if len(taken) else np.zeros(len(num), dtype=bool)
+        ok &= ~hit
+        new = np.sort(num[ok])
+        self._taken = np.insert(taken, np.searchsorted(taken, new), new)
+        return ok
 
     def namesakes(self, pids: pl.Series) -> pl.DataFrame:
         """New persons sharing name, birth date and gender with ``pids`` but with another id."""
         src = self.person(pids)
         rng = self.rng
         counties = shandong_counties()
-        taken = self.people.select("pid")
         region = counties["region_code"].gather(rng.integers(0, counties.height, src.height))
         ids = resident_ids(
             region.cast(pl.Int64).to_numpy(), src["birth_date"].to_numpy(),
             rng.integers(0, 500, src.height) * 2 + (src["gender"] == "M").to_numpy(),
         )
+        free = pl.Series(self._claim_ids(ids))
         base = src.select("birth_date", "gender").with_columns(pid=ids, region_code=region)
-        base = base.join(taken, on="pid", how="anti", maintain_order="left")
-        keep = base.select("pid")
-        fresh = self._decorate(base.select("pid", "birth_date", "gender", "region_code"))
-        names = src.with_columns(pid=ids).join(keep, on="pid", how="semi", maintain_order="left")
-        fresh = fresh.with_columns(name=names["name"]).unique("pid", keep="first",
-                                                               maintain_order=True)
-        self.people = pl.concat([self.people, fresh], rechunk=False)
+        fresh = self._decorate(base.filter(free).select("pid", "birth_date", "gender",
+                                                        "region_code"))
+        fresh = fresh.with_columns(name=src["name"].filter(free))
+        self._add_people(fresh)
         return fresh
 
     def person(self, pids: pl.Series) -> pl.DataFrame:
         """Rows of :attr:`people` for ``pids``, in the order given."""
-        return pl.DataFrame({"pid": pids.cast(pl.String)}).join(
-            self.people, on="pid", how="left", maintain_order="left"
-        )
+        want = pl.DataFrame({"pid": pids.cast(pl.String)})
+        if want.height * 20 < self.people.height:
+            sub = self.people.filter(pl.col("pid").is_in(want["pid"].unique().implode()))
+        else:
+            sub = self.people
+        return want.join(sub, on="pid", how="left", maintain_order="left")
 
     def _decorate(self, base: pl.DataFrame) -> pl.DataFrame:
         rng = self.rng
@@ -258,7 +273,10 @@ class World:
         region = counties["region_code"].gather(idx)
         prefix = {"enterprise": "91", "dispatch_agency": "91", "public_institution": "12"}[kind]
         ids = uscc_codes(rng, region.cast(pl.Int64).to_numpy(), prefix)
-        reps = self.new_people(n, born=(date(1960, 1, 1), date(1995, 12, 31)))
+        if self.people.height >= 50 * n:  # legal representatives from the population
+            reps = self.people[rng.integers(0, self.people.height, n)]
+        else:
+            reps = self.new_people(n, born=(date(1960, 1, 1), date(1995, 12, 31)))
         words = np.asarray(_FIRM_WORDS, dtype=object)[rng.integers(0, len(_FIRM_WORDS), n)]
         trades = np.asarray(_FIRM_TRADES, dtype=object)[rng.integers(0, len(_FIRM_TRADES), n)]
         city = counties["city"].gather(idx)
@@ -312,12 +330,10 @@ class World:
         if n == 0:
             return target
         if table in PERSON_TABLES and table != "claims":
-            missing = [c for c in ("id_number", "name") if c not in frame.columns]
-            if missing:
-                lookup = self.person(frame["_pid"]).select(
-                    pl.col("pid").alias("id_number"), "name"
-                )
-                frame = frame.with_columns([lookup[c] for c in missing])
+            if "id_number" not in frame.columns:
+                frame = frame.with_columns(id_number=pl.col("_pid"))
+            if "name" not in frame.columns:
+                frame = frame.with_columns(name=self.person(frame["_pid"])["name"])
         if "record_id" in spec.by_name and (
             "record_id" not in frame.columns or frame["record_id"].null_count() == n
         ):
@@ -350,19 +366,22 @@ class World:
         """Employment spells (``_pid, employer_id, start_date, end_date`` [, ``agency_id``,
         ``reason``, ``region_code``]); adds a stoppage per non-null ``reason`` on ``end_date``
         and a dispatch row per non-null ``agency_id``. Returns the employment rows."""
+        if "name" not in frame.columns:
+            frame = frame.with_columns(name=self.person(frame["_pid"])["name"])
+        who = ["_pid", "name"] + (["id_number"] if "id_number" in frame.columns else [])
         emp = self.append("employment", frame.drop("reason", strict=False))
         if "reason" in frame.columns:
             stops = frame.filter(pl.col("reason").is_not_null() & pl.col("end_date").is_not_null())
             self.append(
                 "stoppages",
-                stops.select("_pid", "employer_id", pl.col("end_date").alias("stop_date"),
+                stops.select(*who, "employer_id", pl.col("end_date").alias("stop_date"),
                              "reason"),
             )
         if "agency_id" in frame.columns:
             disp = frame.filter(pl.col("agency_id").is_not_null())
             self.append(
                 "dispatch",
-                disp.select("_pid", "agency_id", "employer_id", "start_date", "end_date"),
+                disp.select(*who, "agency_id", "employer_id", "start_date", "end_date"),
             )
         return emp
 
