@@ -60,11 +60,16 @@ _BF_FLOOR = 1e-12
 
 
 class PairData:
-    """Candidate pairs with ``<col>_l``/``<col>_r`` columns and a cache of batch scores."""
+    """Candidate pairs with ``<col>_l``/``<col>_r`` columns and a cache of batch scores.
+
+    ``active`` (set by `Comparison.gamma`) marks the pairs whose level is still undecided:
+    batch scorers only run on those, so exact and null pairs never reach rapidfuzz.
+    """
 
     def __init__(self, frame: pl.DataFrame) -> None:
         self.frame = frame
-        self._cache: dict[tuple[str, str, str], np.ndarray] = {}
+        self.active: np.ndarray | None = None
+        self._cache: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
 
     def __len__(self) -> int:
         return self.frame.height
@@ -77,22 +82,31 @@ class PairData:
         return out.to_numpy().astype(bool, copy=False)
 
     def scores(self, col: str, scorer: str, kind: str = "similarity") -> np.ndarray:
-        """rapidfuzz ``cpdist`` of column ``col`` left vs right, computed once per pair frame.
+        """rapidfuzz ``cpdist`` of column ``col`` left vs right on the active pairs (cached).
 
-        Null on either side scores as the empty string (the comparison's null level wins first).
+        Rows outside ``active`` hold 0 (similarity) or a large distance; null scores as "".
         """
         key = (col, scorer, kind)
+        n = self.frame.height
+        dtype = np.float32 if kind == "similarity" else np.int32
         if key not in self._cache:
-            dtype = np.float32 if kind == "similarity" else np.int32
-            if self.frame.height == 0:
-                self._cache[key] = np.zeros(0, dtype=dtype)
-            else:
-                fn = _SIMILARITY[scorer] if kind == "similarity" else _DISTANCE[scorer]
-                left = self.frame.get_column(f"{col}_l").cast(pl.String).fill_null("")
-                right = self.frame.get_column(f"{col}_r").cast(pl.String).fill_null("")
-                self._cache[key] = process.cpdist(left.to_list(), right.to_list(), scorer=fn,
-                                                  workers=-1, dtype=dtype)
-        return self._cache[key]
+            fill = 0 if kind == "similarity" else np.iinfo(np.int32).max
+            self._cache[key] = (np.full(n, fill, dtype=dtype), np.zeros(n, dtype=bool))
+        values, done = self._cache[key]
+        want = np.ones(n, dtype=bool) if self.active is None else self.active
+        need = want & ~done
+        if need.any():
+            fn = _SIMILARITY[scorer] if kind == "similarity" else _DISTANCE[scorer]
+            idx = pl.Series(np.flatnonzero(need))
+            sub = self.frame.select(
+                pl.col(f"{col}_l").cast(pl.String).fill_null("").gather(idx).alias("a"),
+                pl.col(f"{col}_r").cast(pl.String).fill_null("").gather(idx).alias("b"),
+            )
+            values[need] = process.cpdist(sub.get_column("a").to_list(),
+                                          sub.get_column("b").to_list(),
+                                          scorer=fn, workers=-1, dtype=dtype)
+            done |= need
+        return values
 
 
 Predicate = Callable[[PairData], np.ndarray]
@@ -187,12 +201,24 @@ class Comparison:
             for side in ("l", "r"):
                 null |= pairs.frame.get_column(f"{col}_{side}").is_null().to_numpy()
         out[null] = -1
-        for i, level in enumerate(self.levels):
-            todo = out == -2
-            if not todo.any():
-                break
-            out[todo & level.predicate(pairs)] = i
-        out[out == -2] = len(self.levels) - 1
+        try:
+            for i, level in enumerate(self.levels[:-1]):
+                todo = out == -2
+                if not todo.any():
+                    break
+                pairs.active = todo
+                out[todo & level.predicate(pairs)] = i
+        finally:
+            pairs.active = None
+        todo = out == -2
+        if todo.any():  # the last level is the catch-all unless its predicate says otherwise
+            pairs.active = todo
+            try:
+                last = self.levels[-1].predicate(pairs)
+            finally:
+                pairs.active = None
+            out[todo & last] = len(self.levels) - 1
+            out[out == -2] = len(self.levels) - 1
         return out
 
 
@@ -445,7 +471,13 @@ class Linker:
         n_pairs = compared.frame.height
         if n_pairs == 0:
             return self
-        pats, counts = np.unique(gam, axis=0, return_counts=True)
+        # one int64 code per comparison vector (mixed radix), so np.unique is a 1-D sort
+        radix = [len(c.levels) + 1 for c in self.comparisons]
+        code = np.zeros(len(gam), dtype=np.int64)
+        for j, r in enumerate(radix):
+            code = code * r + (gam[:, j].astype(np.int64) + 1)
+        codes, first, counts = np.unique(code, return_index=True, return_counts=True)
+        pats = gam[first]
         w = counts.astype(np.float64)
         m = [np.array([lv.m for lv in c.levels]) for c in self.comparisons]
         u = [np.array([lv.u for lv in c.levels]) for c in self.comparisons]
