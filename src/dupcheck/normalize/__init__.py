@@ -18,8 +18,6 @@ from dupcheck.normalize.contact import (
     normalize_phone,
 )
 from dupcheck.normalize.ids import (
-    _canonical_from_clean,
-    _is_legacy_clean,
     canonical_id,
     clean_id,
     clean_uscc,
@@ -29,6 +27,7 @@ from dupcheck.normalize.ids import (
     id_is_valid,
     is_legacy_raw,
     legacy_form,
+    person_id_keys,
     region_codes,
     uscc_check_char,
     uscc_is_valid,
@@ -66,6 +65,7 @@ __all__ = [
     "normalize_name_expr",
     "normalize_names",
     "normalize_phone",
+    "person_id_keys",
     "pinyin_expr",
     "pinyin_readings_expr",
     "region_codes",
@@ -104,23 +104,19 @@ def add_person_keys(
     if missing:
         raise InputError(f"add_person_keys: column(s) {', '.join(missing)} not in the frame")
     col = {k: prefix + k for k in PERSON_KEY_COLUMNS}
-    tmp = f"__{prefix}clean_id__"
-    first = [clean_id(pl.col(id_col).cast(pl.String)).alias(tmp)]
+    tmp = f"__{prefix}id_keys__"
+    first = [person_id_keys(pl.col(id_col).cast(pl.String)).alias(tmp)]
     if name_col is not None:
         first.append(normalize_name_expr(pl.col(name_col).cast(pl.String)).alias(col["name_norm"]))
     out = frame.with_columns(first)
-    second = [
-        _canonical_from_clean(pl.col(tmp)).alias(col["pid"]),
-        _is_legacy_clean(pl.col(tmp)).fill_null(False).alias(col["id_legacy"]),
-    ]
-    if name_col is not None:
-        second.append(pinyin_expr(pl.col(col["name_norm"]), normalized=True).alias(col["name_py"]))
-    out = out.with_columns(second)
-    pid = pl.col(col["pid"])
+    id_fields = ("pid", "id_legacy", "id_valid", "id_birth", "id_gender")
     out = out.with_columns(
-        id_is_valid(pid).alias(col["id_valid"]),
-        id_birth_date(pid).alias(col["id_birth"]),
-        id_gender(pid).alias(col["id_gender"]),
+        [pl.col(tmp).struct.field(f).alias(col[f]) for f in id_fields]
+        + (
+            [pinyin_expr(pl.col(col["name_norm"]), normalized=True).alias(col["name_py"])]
+            if name_col is not None
+            else []
+        )
     ).drop(tmp)
     added: list[str] = [
         c for k, c in col.items() if name_col is not None or k not in ("name_norm", "name_py")
