@@ -45,8 +45,10 @@ def control_ties(enterprises: pl.DataFrame, graph: GraphPolicy) -> pl.DataFrame:
     ]
     ids = pl.concat(parts).drop_nulls("tie_value").unique()
     ids = ids.filter(~(pl.col("tie_kind") + ":" + pl.col("tie_value")).is_in(list(allow)))
-    n = pl.col("enterprise_id").n_unique().over("tie_kind", "tie_value")
-    return ids.filter((n >= 2) & (n <= graph.hub_cap)).sort("tie_kind", "tie_value", "enterprise_id")
+    counts = ids.group_by("tie_kind", "tie_value").len("n").filter(
+        (pl.col("n") >= 2) & (pl.col("n") <= graph.hub_cap)
+    )
+    return ids.join(counts.drop("n"), on=["tie_kind", "tie_value"], how="semi")
 
 
 def related_pairs(apps: pl.DataFrame, ties: pl.DataFrame) -> pl.DataFrame:

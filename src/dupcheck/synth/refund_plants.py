@@ -81,6 +81,11 @@ class _Planter:
         return self.rp.layoff_thresholds[before[-1] if before else keys[0]]
 
     def units(self, n: int, kind: str = "enterprise", **kw: Any) -> list[dict[str, Any]]:
+        """Fresh units, each with its own fresh legal representative unless one is given (the
+        World may draw representatives from the population, which would tie plants together)."""
+        if "legal_rep_id" not in kw:
+            reps = self.w.new_people(n, born=(date(1960, 1, 1), date(1995, 12, 31)))
+            kw = {**kw, "legal_rep_id": reps["pid"], "legal_rep_name": reps["name"]}
         return self.w.new_enterprises(n, kind=kind, **kw).to_dicts()
 
     def clean(self, unit: dict[str, Any], year: int | None = None, *, insured: int | None = None,
