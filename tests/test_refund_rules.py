@@ -292,3 +292,9 @@ def test_outputs_follow_the_contract_schemas() -> None:
         "eligible_amount": pl.Decimal(18, 2), "detail": pl.String})
     assert r.findings.columns == ["application_id", "rule", "severity", "detail"]
     assert "REFUND_ARREARS (reject)" in r.explain("B")
+
+
+def test_same_unit_applying_twice_in_a_year_and_missing_payee() -> None:
+    r = run([app("A", 1), app("B", 1), app("C", 2, bank_account=None)])
+    assert rules_of(r, "A") == ["REFUND_DOUBLE_CLAIM"] and rules_of(r, "B") == ["REFUND_DOUBLE_CLAIM"]
+    assert rules_of(r, "C") == ["REFUND_ACCOUNT"] and "no payee" in by_id(r)["C"]["detail"]
