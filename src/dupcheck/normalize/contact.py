@@ -41,7 +41,7 @@ def _k_phone(df: pl.DataFrame) -> pl.DataFrame:
     )
     b = pl.col("b")
     fixed = (
-        pl.when(intl & ~b.str.starts_with("1") & ~b.str.starts_with("0"))
+        pl.when(intl & ~b.str.contains(r"^1[3-9][0-9]{9}$") & ~b.str.starts_with("0"))
         .then(pl.concat_str([pl.lit("0"), b]))
         .otherwise(b)
     )
