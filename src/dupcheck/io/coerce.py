@@ -21,13 +21,14 @@ from dupcheck.schema import ENUMS, Column, TableSpec
 __all__ = [
     "REPORT_CAP",
     "CoercedTable",
-    "bool_expr",
     "coerce_table",
-    "date_expr",
-    "enum_expr",
+    "duplicated",
     "enum_lookup",
-    "int_expr",
-    "money_expr",
+    "parse_bool",
+    "parse_dates",
+    "parse_enum",
+    "parse_int",
+    "parse_money",
 ]
 
 #: Individual problems reported per column and file before one summary problem takes over.
@@ -37,17 +38,17 @@ _MONEY = pl.Decimal(18, 2)
 _ROW = "_row"
 _PROBLEMS = "_problems"
 
-# Accepted date layouts, each rewritten to ``Y-M-D`` before one strict ISO parse (which also
-# rejects impossible dates such as 2021-02-30). An optional time of day is ignored.
-_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
-_DATE_LAYOUTS = (
-    rf"^([12]\d{{3}})-(\d{{1,2}})-(\d{{1,2}}){_TIME}$",
-    rf"^([12]\d{{3}})/(\d{{1,2}})/(\d{{1,2}}){_TIME}$",
-    rf"^([12]\d{{3}})\.(\d{{1,2}})\.(\d{{1,2}}){_TIME}$",
-    rf"^([12]\d{{3}})(\d{{2}})(\d{{2}}){_TIME}$",
-    r"^([12]\d{3})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$",
+# Accepted date layouts as (strptime format, guard regex). The guard keeps chrono's leniency (signs,
+# five-digit years) out; strptime rejects impossible dates such as 2021-02-30. ISO is tried on the
+# whole column, the others only on what is still unparsed, after a time of day and spaces go.
+_DATE_FORMATS = (
+    ("%Y-%m-%d", r"^[12]\d{3}-\d{1,2}-\d{1,2}$"),
+    ("%Y%m%d", r"^[12]\d{7}$"),
+    ("%Y/%m/%d", r"^[12]\d{3}/\d{1,2}/\d{1,2}$"),
+    ("%Y年%m月%d日", r"^[12]\d{3}年\d{1,2}月\d{1,2}日$"),
+    ("%Y.%m.%d", r"^[12]\d{3}\.\d{1,2}\.\d{1,2}$"),
 )
-_ISO = r"^[12]\d{3}-\d{1,2}-\d{1,2}$"
+_TIME_OF_DAY = r"[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$"
 
 _BOOLS: dict[str, bool] = {
     "true": True, "false": False, "t": True, "f": False, "1": True, "0": False,
@@ -70,53 +71,103 @@ def enum_lookup(enum: str) -> dict[str, str]:
 
 
 def clean_text(expr: pl.Expr) -> pl.Expr:
-    """Strip surrounding whitespace (full-width too); empty or whitespace-only becomes null."""
-    s = expr.str.strip_chars()
-    return pl.when(s.str.len_bytes() > 0).then(s)
+    """Strip surrounding whitespace (full-width too); empty or whitespace-only becomes ``""``
+    (callers turn ``""`` into null in a second pass, which is cheaper than one fused ``when``)."""
+    return expr.str.strip_chars()
 
 
-def date_expr(text: pl.Expr) -> pl.Expr:
-    """Parse cleaned text in any accepted layout to ``pl.Date``; null where none fits."""
-    canon = text
-    for layout in _DATE_LAYOUTS:
-        canon = canon.str.replace(layout, "${1}-${2}-${3}")
-    return pl.when(canon.str.contains(_ISO)).then(
-        canon.str.strptime(pl.Date(), "%Y-%m-%d", strict=False)
-    )
+def _try_format(text: pl.Series, fmt: str, guard: str) -> pl.Series:
+    """Dates of the rows whose text fits ``guard`` and parses with ``fmt``; null elsewhere."""
+    ok = text.str.contains(guard).fill_null(False)
+    n_ok = int(ok.sum())
+    if n_ok == 0:
+        return pl.Series(text.name, [None] * text.len(), dtype=pl.Date())
+    parsed = text.str.strptime(pl.Date(), fmt, strict=False)
+    if n_ok == text.len():
+        return parsed
+    return parsed.zip_with(ok, pl.Series([None], dtype=pl.Date()))
 
 
-def enum_expr(text: pl.Expr, enum: str) -> pl.Expr:
-    """Map codes and Chinese aliases (trimmed, NFKC, any case) to the enum's code; else null."""
-    key = text.str.normalize("NFKC").str.to_lowercase().str.replace_all(r"\s+", "")
-    return key.replace_strict(enum_lookup(enum), default=None, return_dtype=pl.String())
+def parse_dates(text: pl.Series) -> pl.Series:
+    """Cleaned text in any accepted layout -> ``pl.Date``; null where none fits.
+
+    Each layout is tried only on the rows still unparsed (one pass when a column has one layout);
+    a time of day and inner spaces are removed only for what no layout read as written.
+    """
+    out = _try_format(text, *_DATE_FORMATS[0])
+    idx = (out.is_null() & text.is_not_null()).arg_true()
+    stages: list[tuple[str, str, bool]] = [(f, g, False) for f, g in _DATE_FORMATS[1:]]
+    stages += [(f, g, True) for f, g in _DATE_FORMATS]
+    for fmt, guard, squeeze in stages:
+        if idx.len() == 0:
+            break
+        rest = text.gather(idx)
+        if squeeze:
+            rest = rest.str.replace(_TIME_OF_DAY, "").str.replace_all(r"\s+", "")
+        parsed = _try_format(rest, fmt, guard)
+        hit = parsed.is_not_null()
+        if hit.any():  # a layout that hits nothing costs one regex scan of the rest
+            out = out.scatter(idx.filter(hit), parsed.filter(hit))
+            idx = idx.filter(~hit)
+    return out
 
 
-def bool_expr(text: pl.Expr) -> pl.Expr:
+def _via_uniques(text: pl.Series, convert: pl.Expr, dtype: pl.DataType) -> pl.Series:
+    """Apply ``convert`` (an expression on column ``v``) to the unique values only, map back."""
+    uniq = text.drop_nulls().unique()
+    mapped = pl.DataFrame({"v": uniq}).select(convert.alias("m")).to_series()
+    return text.replace_strict(uniq, mapped, default=None, return_dtype=dtype)
+
+
+def parse_enum(text: pl.Series, enum: str) -> pl.Series:
+    """Codes and Chinese aliases (trimmed, NFKC, any case) -> the enum's code; else null."""
+    key = pl.col("v").str.normalize("NFKC").str.to_lowercase().str.replace_all(r"\s+", "")
+    lookup = key.replace_strict(enum_lookup(enum), default=None, return_dtype=pl.String())
+    return _via_uniques(text, lookup, pl.String())
+
+
+def parse_bool(text: pl.Series) -> pl.Series:
     """true/false, t/f, 1/0, Y/N, yes/no, 是/否 in any case -> Boolean; else null."""
-    return text.str.to_lowercase().replace_strict(_BOOLS, default=None, return_dtype=pl.Boolean())
+    convert = pl.col("v").str.to_lowercase().replace_strict(
+        _BOOLS, default=None, return_dtype=pl.Boolean())
+    return _via_uniques(text, convert, pl.Boolean())
 
 
-def int_expr(text: pl.Expr) -> pl.Expr:
+def parse_int(text: pl.Series) -> pl.Series:
     """Whole numbers (a ``.0`` tail allowed, as Excel writes them) -> Int64; else null."""
-    ok = text.str.contains(r"^[+-]?\d+(?:\.0*)?$")
-    return pl.when(ok).then(text.str.replace(r"\.0*$", "").cast(pl.Int64(), strict=False))
+    ok = text.str.contains(r"^[+-]?\d+(?:\.0*)?$").fill_null(False)
+    value = text.str.replace(r"\.0*$", "").cast(pl.Int64(), strict=False)
+    return value.zip_with(ok, pl.Series([None], dtype=pl.Int64()))
 
 
-def _money_parts(text: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+def _money_parts(text: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series]:
     """(value, well-formed, too many decimals) of money text; parsed as text, never via float."""
-    grouped = text.str.contains(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
-    t = pl.when(grouped).then(text.str.replace_all(",", "")).otherwise(text)
-    ok = t.str.contains(r"^[+-]?(?:\d+\.?\d*|\.\d+)$")
-    extra = t.str.extract(r"\.\d{2}(\d*)$", 1)
+    frame = pl.DataFrame({"t": text})
+    grouped = pl.col("t").str.contains(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
+    t = pl.when(grouped).then(pl.col("t").str.replace_all(",", "")).otherwise(pl.col("t"))
+    frame = frame.select(t.alias("t"))
+    ok = pl.col("t").str.contains(r"^[+-]?(?:\d+\.?\d*|\.\d+)$").fill_null(False)
+    extra = pl.col("t").str.extract(r"\.\d{2}(\d*)$", 1)
     too_precise = ok & extra.str.contains(r"[1-9]").fill_null(False)
-    canon = t.str.replace(r"(\.\d{0,2})\d*$", "$1").str.replace(r"\.$", "")
-    value = pl.when(ok & ~too_precise).then(canon.cast(_MONEY, strict=False))
-    return value, ok, too_precise
+    canon = pl.col("t").str.replace(r"(\.\d{0,2})\d*$", "$1").str.replace(r"\.$", "")
+    frame = frame.select(ok.alias("ok"), too_precise.alias("tp"), canon.alias("canon"))
+    value = frame.select(
+        pl.when(pl.col("ok") & ~pl.col("tp")).then(pl.col("canon").cast(_MONEY, strict=False))
+    ).to_series()
+    return value, frame["ok"], frame["tp"]
 
 
-def money_expr(text: pl.Expr) -> pl.Expr:
+def parse_money(text: pl.Series) -> pl.Series:
     """Decimal text (at most 2 decimals, ``1,234.50`` grouping allowed) -> exact Decimal(18, 2)."""
     return _money_parts(text)[0]
+
+
+def duplicated(values: pl.Series) -> pl.Series:
+    """True where a non-null value occurs more than once; sort-based (string hashing is slower)."""
+    order = values.arg_sort(nulls_last=True)
+    ranked = values.gather(order)
+    same = (ranked == ranked.shift(1)).fill_null(False) | (ranked == ranked.shift(-1)).fill_null(False)
+    return same.gather(order.arg_sort())
 
 
 _KIND_MESSAGE = {
@@ -146,45 +197,49 @@ def _text_of(name: str, dtype: pl.DataType) -> pl.Expr:
     return clean_text(col.cast(pl.String()))
 
 
-def _value_and_message(column: Column, dtype: pl.DataType, t: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """(coerced value, message-or-null) of one present column; ``t`` is its cleaned text."""
-    src = pl.col(column.name)
+def _coerce_column(
+    column: Column, src: pl.Series, text: pl.Series
+) -> tuple[pl.Series, pl.Series | None]:
+    """(coerced value, own message or None) of one present column; ``text`` is its cleaned text.
+
+    When no own message is given, the caller reports the kind's message where text is present
+    but the value is null.
+    """
+    dtype = src.dtype
     kind = column.kind
-    special: pl.Expr | None = None
+    special: pl.Series | None = None
     if kind == "date":
         if dtype == pl.Date():
             value = src
         elif isinstance(dtype, pl.Datetime):
             value = src.dt.date()
         else:
-            value = date_expr(t)
+            value = parse_dates(text)
     elif kind == "enum":
         assert column.enum is not None
-        value = enum_expr(t, column.enum)
+        value = parse_enum(text, column.enum)
     elif kind == "bool":
-        value = src if dtype == pl.Boolean() else bool_expr(t)
+        value = src if dtype == pl.Boolean() else parse_bool(text)
     elif kind == "int":
-        value = src.cast(pl.Int64(), strict=False) if dtype.is_integer() else int_expr(t)
+        value = src.cast(pl.Int64(), strict=False) if dtype.is_integer() else parse_int(text)
     elif kind == "money":
         if (isinstance(dtype, pl.Decimal) and (dtype.scale or 0) <= 2) or dtype.is_integer():
             value = src.cast(_MONEY, strict=False)
-            special = pl.when(t.is_not_null() & value.is_null()).then(pl.lit("amount out of range"))
+            special = pl.select(
+                pl.when(pl.lit(text).is_not_null() & pl.lit(value).is_null())
+                .then(pl.lit("amount out of range"))
+            ).to_series()
         else:
-            value, ok, too_precise = _money_parts(t)
-            special = (
-                pl.when(t.is_null()).then(None)
-                .when(~ok).then(pl.lit("not a decimal amount"))
-                .when(too_precise).then(pl.lit("more than 2 decimals"))
-                .when(value.is_null()).then(pl.lit("amount out of range"))
-            )
-    else:  # str, list: text as is
-        value = t
-    bad = special if special is not None else (
-        pl.when(t.is_not_null() & value.is_null()).then(pl.lit(_KIND_MESSAGE[kind]))
-    )
-    if column.required:
-        bad = pl.when(t.is_null()).then(pl.lit("missing")).otherwise(bad)
-    return value.cast(column.dtype), bad
+            value, ok, too_precise = _money_parts(text)
+            special = pl.select(
+                pl.when(pl.lit(text).is_null()).then(None)
+                .when(~pl.lit(ok)).then(pl.lit("not a decimal amount"))
+                .when(pl.lit(too_precise)).then(pl.lit("more than 2 decimals"))
+                .when(pl.lit(value).is_null()).then(pl.lit("amount out of range"))
+            ).to_series()
+    else:  # str, list: the cleaned text as is
+        value = text
+    return value.cast(column.dtype), special
 
 
 @dataclass(slots=True)
@@ -222,10 +277,10 @@ def _report(frame: pl.DataFrame, file: str, column: str, mcol: str, count: int) 
     return out
 
 
-def _duplicates(work: pl.DataFrame, key: str, file: str) -> tuple[pl.Expr, list[Problem]]:
+def _duplicates(work: pl.DataFrame, key: str, file: str) -> tuple[pl.Series, list[Problem]]:
     """Mask of rows whose (coerced) key occurs more than once, and the reported problems."""
     vcol = f"__v_{key}"
-    dup = pl.col(vcol).is_duplicated() & pl.col(vcol).is_not_null()
+    dup = duplicated(work.get_column(vcol))
     rows = work.filter(dup).select(_ROW, pl.col(vcol).alias("key"))
     count = rows.height
     if not count:
@@ -261,14 +316,30 @@ def coerce_table(frame: pl.DataFrame, spec: TableSpec, file: str) -> CoercedTabl
         return CoercedTable(None, problems)
 
     base = frame.with_row_index(_ROW).with_columns(pl.col(_ROW).cast(pl.Int64()))
-    base = base.with_columns(_text_of(c.name, frame.schema[c.name]).alias(_txt(c.name)) for c in present)
-    values: list[pl.Expr] = []
+    texts = base.select(_ROW, *(_text_of(c.name, frame.schema[c.name]).alias(_txt(c.name))
+                                for c in present))
+    texts = texts.with_columns(  # empty after stripping -> null (a second, cheap pass)
+        pl.when(pl.col(_txt(c.name)).str.len_bytes() > 0).then(pl.col(_txt(c.name)))
+        for c in present
+    )
+    added: list[pl.Series] = []
+    for c in present:
+        text = texts.get_column(_txt(c.name))
+        value, special = _coerce_column(c, frame.get_column(c.name), text)
+        added.append(value.alias(f"__v_{c.name}"))
+        if special is not None:
+            added.append(special.alias(f"__s_{c.name}"))
+    work = texts.with_columns(added)
+
     messages: list[pl.Expr] = []
     for c in present:
-        value, bad = _value_and_message(c, frame.schema[c.name], pl.col(_txt(c.name)))
-        values.append(value.alias(f"__v_{c.name}"))
+        t, v = pl.col(_txt(c.name)), pl.col(f"__v_{c.name}")
+        bad = (pl.col(f"__s_{c.name}") if f"__s_{c.name}" in work.columns
+               else pl.when(t.is_not_null() & v.is_null()).then(pl.lit(_KIND_MESSAGE[c.kind])))
+        if c.required:
+            bad = pl.when(t.is_null()).then(pl.lit("missing")).otherwise(bad)
         messages.append(bad.alias(_msg(c.name)))
-    work = base.with_columns(*values, *messages)
+    work = work.with_columns(messages)
 
     checked = [c.name for c in present]
     counts = (
@@ -279,12 +350,13 @@ def coerce_table(frame: pl.DataFrame, spec: TableSpec, file: str) -> CoercedTabl
         if counts[name]:
             problems += _report(work, file, name, _msg(name), counts[name])
 
-    key_dup: pl.Expr = pl.lit(False)
+    key_dup = pl.repeat(False, work.height, eager=True)
     if spec.key is not None and spec.by_name[spec.key].required and spec.key in frame.columns:
         key_dup, dup_problems = _duplicates(work, spec.key, file)
         problems += dup_problems
+    work = work.with_columns(key_dup.alias("__dup"))
 
-    any_bad = pl.any_horizontal(*(pl.col(_msg(n)).is_not_null() for n in checked), key_dup)
+    any_bad = pl.any_horizontal(*(pl.col(_msg(n)).is_not_null() for n in checked), pl.col("__dup"))
     out_cols: list[pl.Expr] = []
     for c in spec.columns:
         if c.name in frame.columns:
@@ -298,7 +370,7 @@ def coerce_table(frame: pl.DataFrame, spec: TableSpec, file: str) -> CoercedTabl
             for n in checked
         ]
         if spec.key is not None:
-            entries.append(pl.when(key_dup).then(pl.lit(f"{spec.key}: duplicated")))
+            entries.append(pl.when(pl.col("__dup")).then(pl.lit(f"{spec.key}: duplicated")))
         out_cols.append(
             pl.concat_list(entries).list.drop_nulls().cast(pl.List(pl.String())).alias(_PROBLEMS)
         )
