@@ -119,21 +119,30 @@ def _fallback_keys(frame: pl.DataFrame, id_col: str, name_col: str) -> pl.DataFr
     )
 
 
-def person_keys(frame: pl.DataFrame, id_col: str = "id_number", name_col: str = "name") -> pl.DataFrame:
-    """Add ``pid, id_valid, id_birth, id_gender, name_norm`` (shared normaliser when available)."""
-    if name_col not in frame.columns:
-        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(name_col))
-    try:
-        from dupcheck.normalize import add_person_keys  # type: ignore[attr-defined]
+def person_keys(frame: pl.DataFrame, id_col: str = "id_number", name_col: str | None = "name") -> pl.DataFrame:
+    """Add ``pid, id_valid, id_birth, id_gender`` (and ``name_norm`` unless ``name_col`` is None).
 
-        out: pl.DataFrame = add_person_keys(frame, id_col=id_col, name_col=name_col)
-    except Exception:  # the shared module is optional here; fall back to private keys
-        return _fallback_keys(frame, id_col, name_col)
-    fb = _fallback_keys(frame.select(id_col, name_col), id_col, name_col)
-    for c in ("pid", "id_valid", "id_birth", "id_gender", "name_norm"):
-        if c not in out.columns:
-            out = out.with_columns(fb.get_column(c))
-    return out
+    Keys are computed once per distinct (id, name) value and joined back, with the shared
+    normaliser when it is available."""
+    cols = [id_col] if name_col is None else [id_col, name_col]
+    if name_col is not None and name_col not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(name_col))
+    uniq = frame.select(cols).unique()
+    fb_name = name_col or id_col
+    try:
+        from dupcheck.normalize import add_person_keys
+
+        keys: pl.DataFrame = add_person_keys(uniq, id_col=id_col, name_col=name_col)
+        need = ["pid", "id_valid", "id_birth", "id_gender"] + ([] if name_col is None else ["name_norm"])
+        missing = [c for c in need if c not in keys.columns]
+        if missing:
+            fb = _fallback_keys(uniq, id_col, fb_name)
+            keys = keys.with_columns(fb.get_column(c) for c in missing)
+    except ImportError:  # the shared module is optional here; fall back to private keys
+        keys = _fallback_keys(uniq, id_col, fb_name)
+    want = ["pid", "id_valid", "id_birth", "id_gender"] + ([] if name_col is None else ["name_norm"])
+    keys = keys.select(*cols, *want)
+    return frame.join(keys, on=cols, how="left", nulls_equal=True, maintain_order="left")
 
 
 def _shared_norm(fn_name: str, e: pl.Expr) -> pl.Expr | None:
@@ -275,7 +284,7 @@ def prepare(tables: dict[str, pl.DataFrame], policy: Policy) -> Prepared:
         pl.coalesce(pl.col("gender"), pl.col("id_gender")).alias("gender"),
     ).filter(pl.col("claim_id").is_not_null())
 
-    emp = person_keys(_table(tables, "employment"))
+    emp = person_keys(_table(tables, "employment"), name_col=None)
     emp_sp = emp.select(
         "pid",
         norm_uscc(pl.col("employer_id")).alias("employer_id"),
@@ -286,7 +295,7 @@ def prepare(tables: dict[str, pl.DataFrame], policy: Policy) -> Prepared:
         _key(emp, "record_id").alias("source_key"),
     )
     dsp_raw = _table(tables, "dispatch")
-    dsp = person_keys(dsp_raw)
+    dsp = person_keys(dsp_raw, name_col=None)
     dsp_sp = dsp.select(
         "pid",
         norm_uscc(pl.col("employer_id")).alias("employer_id"),

@@ -2,7 +2,8 @@
 
 Counting. An alert *matches* a truth row of the same pattern when they share at least
 ``min(2, len(truth entities))`` entities (so a one-entity truth such as ``agency:X`` needs that
-entity, and a claim, person or group truth needs two of its members). Per pattern, with ``k`` the
+entity, and a claim, person or group truth needs two of its members). ``agency:`` and ``unit:``
+are compared as one enterprise kind (the USCC identifies the enterprise whatever its label). Per pattern, with ``k`` the
 number of planted (non-near-miss) instances: recall = planted instances matched by any alert;
 precision@k = share of the ``k`` highest-scoring alerts that match a planted instance;
 precision(all) = the same over every alert; near-miss hits = alerts matching a near-miss row.
@@ -18,8 +19,10 @@ __all__ = ["score_alerts"]
 def _matches(alerts: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
     """Pairs ``alert_id, t`` (truth row index) of matching alerts and truth rows."""
     a = alerts.select("alert_id", "pattern", pl.col("entities").alias("e")).explode("e")
+    a = a.with_columns(pl.col("e").str.replace(r"^(agency|unit):", "enterprise:"))
     t = truth.with_row_index("t").with_columns(need=pl.min_horizontal(pl.lit(2), pl.col("entities").list.len()))
     te = t.select("t", "pattern", "need", pl.col("entities").alias("e")).explode("e")
+    te = te.with_columns(pl.col("e").str.replace(r"^(agency|unit):", "enterprise:"))
     j = a.join(te, on=["pattern", "e"])
     return j.group_by("alert_id", "t").agg(k=pl.len(), need=pl.col("need").first()).filter(
         pl.col("k") >= pl.col("need")).select("alert_id", "t")

@@ -12,6 +12,9 @@ mostly had 12-14-month spells ending shortly before the claim, one person under 
 with one neighbour (every identifier used by 2 persons, so no single identifier is a
 SHARED_IDENTIFIER), all at one unit.
 
+Claims planted elsewhere as EMPLOYED through a dispatch relation (tag
+``plant:employed_dispatch``) are recorded as DISPATCH_WHILE_CLAIMING truth as well.
+
 Near misses (``near_miss=True``, no alert expected): an agency's registered office phone used on
 the claims of 25 of its former workers (and it has 1000 former workers, so its claim rate is
 ordinary); a business-centre address registered by 25 unrelated units and an agency serving three
@@ -19,8 +22,9 @@ of them; two dispatch relations of one worker that overlap on a single day; true
 (same name, birth date and gender, different ids) with their own contacts.
 
 SPLIT_ENTERPRISE (and the applicant-group form of RELATED_PARTY) needs refund applications,
-which the refund plug-in plants with its own truth; the graph evaluation reads those groups from
-the refund truth. Only when no refund plug-in exists does this module plant split groups itself.
+which the refund plug-in plants and records as alert truth (split groups, and related pairs below
+300 as SPLIT near misses). Only when no refund plug-in exists does this module plant split
+groups itself, so that every pattern is always planted.
 """
 
 from __future__ import annotations
@@ -284,8 +288,21 @@ class _Plants:
         w.append("refund_applications", pl.DataFrame(rows))
 
 
+def _claim_plant_truth(world: World) -> None:
+    """Claims that the claim plants made EMPLOYED through a dispatch relation
+    (``plant:employed_dispatch``) are DISPATCH_WHILE_CLAIMING by intent: record them too."""
+    plan = world.claim_plan()
+    tagged = plan.filter(pl.col("tags").list.contains("plant:employed_dispatch")).select("claim_id")
+    if tagged.height == 0:
+        return
+    claims = world.table("claims").join(tagged, on="claim_id", how="semi").sort("claim_id")
+    for cid, pid in claims.select("claim_id", "_pid").iter_rows():
+        world.add_alert_truth("DISPATCH_WHILE_CLAIMING", [f"claim:{cid}", f"person:{pid}"])
+
+
 def plant_graph(world: World) -> None:
     """Plant every graph pattern and the legitimate-hub near misses, recording alert truth."""
+    _claim_plant_truth(world)
     p = _Plants(world)
     p.dispatch_while_claiming()
     p.multi_agency(near_miss=False)
