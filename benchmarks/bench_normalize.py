@@ -1,0 +1,197 @@
+"""Benchmark identity normalisation: N resident ids and N names (default 10M each).
+
+The columns are built vectorised: ids from random regions (stdnum's GB/T 2260 list), birth dates
+and sequences with their check characters computed in numpy, then dirtied (legacy 15-digit form,
+lower-case x, spaces, full-width digits, typos, blanks); names drawn from a few thousand distinct
+ones (simplified, traditional, spaced, dotted). Prints times and peak RSS and writes
+``benchmarks/results/normalize.json``.
+
+    .venv/bin/python benchmarks/bench_normalize.py --rows 10000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from dupcheck.normalize import add_person_keys, name_pinyin, normalize_names, person_id_keys
+from dupcheck.normalize.ids import region_codes
+
+RESULTS = Path(__file__).resolve().parent / "results" / "normalize.json"
+WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
+CHECK = np.array(list("10X98765432"))
+
+
+def peak_rss_mib() -> float:
+    """Peak resident set size of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def build_ids(n: int, rng: np.random.Generator) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """``(raw, truth, kind)``: dirty raw ids, the clean 18-character truth, and the corruption."""
+    regions = np.array(sorted(int(c) for c in region_codes() if not c.endswith("0000")))
+    region = rng.choice(regions, n)
+    days = rng.integers(-25_000, 19_000, n)  # about 1901 .. 2022
+    birth = (np.datetime64("1970-01-01") + days.astype("timedelta64[D]")).astype("datetime64[D]")
+    ymd = pl.Series(birth).dt.strftime("%Y%m%d").cast(pl.Int64).to_numpy()
+    seq = rng.integers(0, 996, n)
+    body = region.astype(np.int64) * 10**11 + ymd * 10**3 + seq  # 17 digits
+    digits = (body[:, None] // (10 ** np.arange(16, -1, -1, dtype=np.int64))) % 10
+    check = CHECK[(digits * WEIGHTS).sum(axis=1) % 11]
+    truth = pl.Series("truth", body).cast(pl.String) + pl.Series(check)
+    kind_codes = np.array(["clean", "legacy", "lower_x", "spaces", "fullwidth", "typo", "blank"])
+    picked = kind_codes[rng.choice(7, n, p=[0.85, 0.05, 0.02, 0.03, 0.02, 0.025, 0.005])]
+    # 15-digit numbers were issued before 1999 only: later births cannot be written that way
+    picked[(picked == "legacy") & (ymd >= 20000101)] = "clean"
+    kind = pl.Series("kind", picked)
+    t = pl.col("truth")
+    fullwidth = t.str.replace_many(
+        [str(d) for d in range(10)], [chr(0xFF10 + d) for d in range(10)]
+    )
+    typo_digit = ((t.str.slice(16, 1).cast(pl.Int64) + 1) % 10).cast(pl.String)
+    raw = (
+        pl.DataFrame([truth, kind])
+        .select(
+            pl.when(pl.col("kind") == "legacy")
+            .then(pl.concat_str([t.str.slice(0, 6), t.str.slice(8, 9)]))
+            .when(pl.col("kind") == "lower_x")
+            .then(t.str.to_lowercase())
+            .when(pl.col("kind") == "spaces")
+            .then(
+                pl.concat_str(
+                    [
+                        t.str.slice(0, 6),
+                        pl.lit(" "),
+                        t.str.slice(6, 8),
+                        pl.lit("\u3000"),
+                        t.str.slice(14),
+                    ]
+                )
+            )
+            .when(pl.col("kind") == "fullwidth")
+            .then(fullwidth)
+            .when(pl.col("kind") == "typo")
+            .then(pl.concat_str([t.str.slice(0, 16), typo_digit, t.str.slice(17)]))
+            .when(pl.col("kind") == "blank")
+            .then(pl.lit(None, pl.String))
+            .otherwise(t)
+            .alias("id_number")
+        )
+        .to_series()
+    )
+    return raw, truth, kind
+
+
+def build_names(n: int, rng: np.random.Generator, distinct: int = 3000) -> pl.Series:
+    """``n`` names drawn from ``distinct`` base names and their dirty spellings."""
+    import opencc
+    from faker.providers.person.zh_CN import Provider
+
+    surnames = list(dict(Provider.last_names))
+    given = sorted({*Provider.first_names_male, *Provider.first_names_female})
+    s = rng.choice(surnames, distinct)
+    g = rng.choice(given, distinct)
+    base = sorted({a + b for a, b in zip(s, g, strict=True)})
+    s2t = opencc.OpenCC("s2t")
+    variants = base + [s2t.convert(x) for x in base[::3]] + [x[0] + " " + x[1:] for x in base[::5]]
+    variants += [
+        "阿依•古丽",
+        "阿依・古丽",
+        "艾力·买买提",
+        "曾国藩",
+        "单雄信",
+        "ＪＯＨＮ　Ｓｍｉｔｈ",
+    ]
+    pool = pl.Series("name", variants, dtype=pl.String)
+    return pool.gather(rng.integers(0, pool.len(), n)).alias("name")
+
+
+def timed(fn: Any) -> tuple[float, Any]:
+    """Wall seconds and result of ``fn()``."""
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def main() -> None:
+    """Build the columns, time each stage, print and save the figures."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    args = ap.parse_args()
+    rng = np.random.default_rng(args.seed)
+
+    t_build_ids, (raw, truth, kind) = timed(lambda: build_ids(args.rows, rng))
+    t_build_names, names = timed(lambda: build_names(args.rows, rng))
+    rss_inputs = peak_rss_mib()
+    print(f"built {args.rows:,} ids in {t_build_ids:.1f}s and names in {t_build_names:.1f}s")
+
+    ids = pl.DataFrame([raw])
+    t_ids, keys = timed(
+        lambda: ids.select(person_id_keys(pl.col("id_number")).alias("k")).unnest("k")
+    )
+    rss_ids = peak_rss_mib()
+    print(f"ids: pid/legacy/valid/birth/gender for {args.rows:,} rows in {t_ids:.2f}s")
+
+    t_norm, norm = timed(lambda: normalize_names(names))
+    t_py, _py = timed(lambda: name_pinyin(norm, normalized=True))
+    print(f"names: normal form {t_norm:.2f}s, pinyin {t_py:.2f}s ({names.n_unique():,} distinct)")
+
+    frame = pl.DataFrame([raw, names])
+    t_all, _ = timed(lambda: add_person_keys(frame))
+    print(f"add_person_keys (ids + names) {t_all:.2f}s")
+
+    check = pl.DataFrame([truth, kind, keys["pid"], keys["id_valid"]])
+    recovered = (
+        check.filter(~pl.col("kind").is_in(["typo", "blank"]))
+        .select((pl.col("pid") == pl.col("truth")).mean())
+        .item()
+    )
+    typo_invalid = (
+        check.filter(pl.col("kind") == "typo").select((~pl.col("id_valid")).mean()).item()
+    )
+    peak = peak_rss_mib()
+    print(f"recovered {recovered:.4%} of fixable ids; {typo_invalid:.2%} of typos flagged invalid")
+    print(
+        f"peak RSS {peak:,.0f} MiB (inputs built: {rss_inputs:,.0f} MiB, after ids: {rss_ids:,.0f})"
+    )
+
+    result = {
+        "rows": args.rows,
+        "seed": args.seed,
+        "cpus": os.cpu_count(),
+        "polars_threads": pl.thread_pool_size(),
+        "python": platform.python_version(),
+        "polars": pl.__version__,
+        "seconds": {
+            "ids_person_keys": round(t_ids, 3),
+            "names_normalize": round(t_norm, 3),
+            "names_pinyin": round(t_py, 3),
+            "add_person_keys_total": round(t_all, 3),
+            "build_ids": round(t_build_ids, 3),
+            "build_names": round(t_build_names, 3),
+        },
+        "distinct_names": names.n_unique(),
+        "recovered_fixable_ids": recovered,
+        "typos_flagged_invalid": typo_invalid,
+        "peak_rss_mib": round(peak, 1),
+        "rss_after_inputs_mib": round(rss_inputs, 1),
+        "rss_after_ids_mib": round(rss_ids, 1),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
