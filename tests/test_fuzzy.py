@@ -222,3 +222,23 @@ def test_traditional_and_spaced_names_match_exactly_after_normalisation(name_rec
     out = link([{"claim_id": "C11", "id_number": "371502199504190130", "name": "郑凯"}],
                [{"id_number": "371502199504190131", "name": name_rec}])
     assert json.loads(out["contributions"][0])["name"]["level"] == "name exact"
+
+
+def test_legacy_id_upgraded_to_another_century_still_links() -> None:
+    # sequences 996-999 of a 15-digit number upgrade to 18xx: both forms are valid ids
+    out = link([{"claim_id": "L", "id_number": make_id("371722", "19870318", "996"),
+                 "name": "谢柳梅"}],
+               [{"id_number": "371722870318996", "name": "谢柳梅"}])
+    s = score_of(out, "L")
+    assert s is not None and s >= 0.9
+    assert json.loads(out["contributions"][0])["id"]["level"] == "id legacy form equal"
+
+
+def test_typo_that_breaks_the_birth_date_still_compares_digits() -> None:
+    true = make_id("370983", "19810311", "870")
+    typo = true[:10] + "1" + true[11:]  # month 03 -> 13: no date at all
+    out = link([{"claim_id": "M", "id_number": true, "name": "陈敏"}],
+               [{"id_number": typo, "name": "陈敏"}])
+    s = score_of(out, "M")
+    assert s is not None and s >= 0.9
+    assert json.loads(out["contributions"][0])["birth"]["level"] == "birth one digit"

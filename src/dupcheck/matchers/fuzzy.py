@@ -25,6 +25,7 @@ of two different valid ids are namesakes and are pruned before scoring unless as
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from typing import Any
 
 import polars as pl
@@ -46,6 +47,7 @@ from dupcheck.policy import MatchPolicy
 __all__ = [
     "COMPARISON_NAMES",
     "FUZZY_SCHEMA",
+    "NAME_LEVELS",
     "chinese_person_linker",
     "describe_contributions",
     "fuzzy_links",
@@ -210,21 +212,36 @@ def _id_levels() -> tuple[Level, ...]:
     )
 
 
-def _name_levels() -> tuple[Level, ...]:
-    return (
-        exact("name_norm", label="name exact", m=0.88, u=2e-4, tf_column="name_norm"),
-        Level("name same pinyin", _same_pinyin, m=0.06, u=1e-3),
-        edit_within("name_norm", 1, label="name one character", m=0.03, u=4e-3),
-        similar("name_py", 0.9, label="name close pinyin", m=0.01, u=5e-3),
-        else_level("name different", m=0.005, u=0.99),
-    )
+#: Name-comparison levels that can be switched off (to measure what each adds): exact characters
+#: after normalisation, term-frequency weighting of that level, same pinyin (heteronym aware),
+#: one character edit, close pinyin (Jaro-Winkler >= 0.9).
+NAME_LEVELS = ("exact", "tf", "pinyin", "edit", "close")
 
 
-def chinese_person_linker(prune_valid_pairs: bool = True) -> Linker:
-    """The fixed-parameter linker used by screening (frames from `prepare_*`)."""
+def _name_levels(enabled: Collection[str]) -> tuple[Level, ...]:
+    levels: list[Level] = []
+    if "exact" in enabled:
+        levels.append(exact("name_norm", label="name exact", m=0.88, u=2e-4,
+                            tf_column="name_norm" if "tf" in enabled else None))
+    if "pinyin" in enabled:
+        levels.append(Level("name same pinyin", _same_pinyin, m=0.06, u=1e-3))
+    if "edit" in enabled:
+        levels.append(edit_within("name_norm", 1, label="name one character", m=0.03, u=4e-3))
+    if "close" in enabled:
+        levels.append(similar("name_py", 0.9, label="name close pinyin", m=0.01, u=5e-3))
+    levels.append(else_level("name different", m=0.005, u=0.99))
+    return tuple(levels)
+
+
+def chinese_person_linker(prune_valid_pairs: bool = True,
+                          name_levels: Collection[str] = NAME_LEVELS) -> Linker:
+    """The fixed-parameter linker used by screening (frames from `prepare_*`).
+
+    ``name_levels`` switches name-comparison levels off for ablation (see `NAME_LEVELS`).
+    """
     comps = [
-        Comparison("name", ("name_norm",), _name_levels()),
-        Comparison("birth", ("birth",), _birth_levels()),
+        Comparison("name", ("name_norm",), _name_levels(name_levels)),
+        Comparison("birth", ("birth_s",), _birth_levels()),
         Comparison("id", ("pid",), _id_levels()),
         Comparison("region", ("region",), (
             exact("region", label="region exact", m=0.6, u=0.02),
@@ -253,23 +270,32 @@ def chinese_person_linker(prune_valid_pairs: bool = True) -> Linker:
     ]
     exclude = _col("pid", "l") == _col("pid", "r")
     if prune_valid_pairs:
-        exclude = exclude | (_col("valid", "l") & _col("valid", "r"))
+        # two valid ids never differ by one digit or a transposition: a namesake, unless the
+        # 15-digit form was upgraded with another century (sequences 996-999 become 18xx)
+        same_legacy = ((_col("legacy", "l") == _col("legacy", "r"))
+                       & (_col("legacy_raw", "l") | _col("legacy_raw", "r"))).fill_null(False)
+        exclude = exclude | (_col("valid", "l") & _col("valid", "r") & ~same_legacy)
     return Linker(comparisons=comps, blocking_rules=rules, left_id="key", right_id="key",
                   prior=PRIOR, exclude=exclude, tf_shrinkage=5.0,
-                  extra_columns=("name_py", "birth2", "valid", "legacy", "legacy_raw", "birth_s"))
+                  extra_columns=("name_py", "birth", "birth2", "valid", "legacy", "legacy_raw"))
 
 
 def _with_birth_s(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(pl.col("birth").dt.strftime("%Y%m%d").alias("birth_s"))
+    """``birth_s``: the birth date as YYYYMMDD, or the id's raw digits when they are no date
+    (a typo such as month 13 still compares one digit away)."""
+    raw = (pl.when(pl.col("pid").str.contains(_ID18)).then(pl.col("pid").str.slice(6, 8)))
+    return frame.with_columns(
+        pl.coalesce(pl.col("birth").dt.strftime("%Y%m%d"), raw).alias("birth_s"))
 
 
 def fuzzy_links(claims: pl.DataFrame, records: pl.DataFrame,
                 policy: MatchPolicy | None = None, *, min_score: float | None = None,
-                prune_valid_pairs: bool = True) -> pl.DataFrame:
+                prune_valid_pairs: bool = True, linker: Linker | None = None) -> pl.DataFrame:
     """Fuzzy claim-to-record links: ``claim_id, source, _row, score, contributions`` (JSON).
 
     Keeps links scoring at least ``min_score`` (default: the policy's review threshold). Output is
-    sorted by (claim_id, source, _row) and does not depend on input row order.
+    sorted by (claim_id, source, _row) and does not depend on input row order. ``linker``
+    replaces the default `chinese_person_linker` (ablations, other parameters).
     """
     policy = policy or MatchPolicy.model_validate({})
     floor = policy.review_threshold if min_score is None else min_score
@@ -277,7 +303,7 @@ def fuzzy_links(claims: pl.DataFrame, records: pl.DataFrame,
         return pl.DataFrame(schema=FUZZY_SCHEMA)
     left = _with_birth_s(prepare_claims(claims))
     right = _with_birth_s(prepare_records(records))
-    linker = chinese_person_linker(prune_valid_pairs)
+    linker = linker or chinese_person_linker(prune_valid_pairs)
     pred = linker.predict(left, right, threshold=floor)
     if pred.height == 0:
         return pl.DataFrame(schema=FUZZY_SCHEMA)

@@ -476,7 +476,7 @@ class Linker:
         code = np.zeros(len(gam), dtype=np.int64)
         for j, r in enumerate(radix):
             code = code * r + (gam[:, j].astype(np.int64) + 1)
-        codes, first, counts = np.unique(code, return_index=True, return_counts=True)
+        _, first, counts = np.unique(code, return_index=True, return_counts=True)
         pats = gam[first]
         w = counts.astype(np.float64)
         m = [np.array([lv.m for lv in c.levels]) for c in self.comparisons]
