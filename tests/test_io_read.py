@@ -291,3 +291,39 @@ def test_from_frames_accepts_typed_columns_and_raises_when_unusable() -> None:
     with pytest.raises(ValidationError, match="required table 'claims'"):
         Dataset.from_frames(require=("claims",), employment=pl.DataFrame(
             {"id_number": ["1"], "start_date": ["2020-01-01"]}))
+
+
+def test_gb18030_detected_when_the_first_chinese_byte_comes_late(tmp_path: Path) -> None:
+    lines = ["claim_id,id_number,name,benefit_type,claim_date"]
+    lines += [f"C{i},1,zhang,ui_benefit,2021-08-01" for i in range(5000)]
+    lines += ["C9999,1,张伟,失业补助金,2021年8月1日"]
+    (tmp_path / "claims.csv").write_bytes("\n".join(lines).encode("gb18030"))
+    ds = load(tmp_path)
+    last = ds["claims"].filter(pl.col("claim_id") == "C9999").row(0, named=True)
+    assert (last["name"], last["benefit_type"], last["claim_date"]) == (
+        "张伟", "ui_subsidy", D(2021, 8, 1))
+    assert last["_row"] == 5000
+
+
+def test_utf16_and_tab_separated_exports(tmp_path: Path) -> None:
+    text = "claim_id\tid_number\tname\tbenefit_type\tclaim_date\nT1\t1\t李娜\t失业保险金\t2021/8/1\n"
+    (tmp_path / "claims.csv").write_bytes(text.encode("utf-16"))
+    claims = load(tmp_path)["claims"]
+    assert claims.row(0, named=True)["name"] == "李娜"
+    assert claims.row(0, named=True)["claim_date"] == D(2021, 8, 1)
+
+
+def test_header_only_csv_is_a_valid_empty_table(tmp_path: Path) -> None:
+    (tmp_path / "claims.csv").write_text("claim_id,id_number,name,benefit_type,claim_date\n")
+    ds = load(tmp_path)
+    assert ds["claims"].height == 0
+    assert ds["claims"].schema["claim_date"] == pl.Date()
+    assert ds.problems == []
+
+
+def test_ragged_csv_is_unusable_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "claims.csv").write_text(
+        "claim_id,id_number,name,benefit_type,claim_date\nC1,1,a,ui_benefit,2021-08-01,extra\n")
+    report = validate(tmp_path)
+    (p,) = report.problems
+    assert p.fatal and p.file == "claims.csv" and p.message.startswith("cannot parse CSV")

@@ -94,8 +94,12 @@ def _utf8_error_at(data: bytes | memoryview, chunk: int = 1 << 24) -> int | None
     return None
 
 
-def _decode(data: bytes, file: str) -> tuple[bytes | None, str, list[Problem]]:
-    """UTF-8 bytes of ``data`` (BOM removed) and the encoding found, or a fatal problem."""
+def _decode(data: bytes, file: str, utf8_at: int | None = None) -> tuple[bytes | None, str, list[Problem]]:
+    """UTF-8 bytes of ``data`` (BOM removed) and the encoding found, or a fatal problem.
+
+    ``utf8_at`` is the offset of the first invalid UTF-8 byte when the caller already knows the
+    BOM-less data is not UTF-8 (checked here otherwise).
+    """
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
         bad = _utf8_error_at(data)
@@ -109,9 +113,10 @@ def _decode(data: bytes, file: str) -> tuple[bytes | None, str, list[Problem]]:
         except UnicodeDecodeError as exc:
             msg = f"starts with a UTF-16 BOM but is not UTF-16 (invalid byte at offset {exc.start})"
             return None, "", [Problem(file, None, None, None, msg, fatal=True)]
-    utf8_at = _utf8_error_at(data)
     if utf8_at is None:
-        return data, "utf-8", []
+        utf8_at = _utf8_error_at(data)
+        if utf8_at is None:
+            return data, "utf-8", []
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError as exc:
@@ -119,6 +124,37 @@ def _decode(data: bytes, file: str) -> tuple[bytes | None, str, list[Problem]]:
                f"(invalid byte at offset {exc.start})")
         return None, "", [Problem(file, None, None, None, msg, fatal=True)]
     return text.lstrip("\ufeff").encode("utf-8"), "gb18030", []
+
+
+def _parse_csv(utf8: bytes) -> pl.DataFrame:
+    """All fields as text, header row included as row 0 (so odd headers survive as written)."""
+    return pl.read_csv(utf8, has_header=False, infer_schema=False, separator=_separator(utf8))
+
+
+def _read_csv_bytes(data: bytes, file: str) -> tuple[pl.DataFrame | None, list[Problem]]:
+    """Parse CSV bytes in whichever encoding they are in.
+
+    Fast path: plain UTF-8 goes straight to polars, which validates UTF-8 itself; only when it
+    fails are the bytes checked in Python (to tell a GB18030 file from a broken one).
+    """
+    if not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return _parse_csv(data), []
+        except pl.exceptions.PolarsError as exc:
+            utf8_at = _utf8_error_at(data)
+            if utf8_at is None:  # valid UTF-8, so the CSV itself is broken
+                msg = f"cannot parse CSV: {str(exc).splitlines()[0]}"
+                return None, [Problem(file, None, None, None, msg, fatal=True)]
+        utf8, _enc, problems = _decode(data, file, utf8_at)
+    else:
+        utf8, _enc, problems = _decode(data, file)
+    if utf8 is None:
+        return None, problems
+    try:
+        return _parse_csv(utf8), problems
+    except pl.exceptions.PolarsError as exc:  # any parse failure makes the table unusable
+        msg = f"cannot parse CSV: {str(exc).splitlines()[0]}"
+        return None, [*problems, Problem(file, None, None, None, msg, fatal=True)]
 
 
 def _separator(data: bytes) -> str:
@@ -174,16 +210,9 @@ def read_csv_raw(path: Path, spec: TableSpec) -> RawTable:
     if not data.strip():
         what = "empty file (0 bytes)" if not data else "empty file (no header)"
         return RawTable(spec.name, file, None, [Problem(file, None, None, None, what, fatal=True)])
-    utf8, _enc, problems = _decode(data, file)
-    if utf8 is None:
+    frame, problems = _read_csv_bytes(data, file)
+    if frame is None:
         return RawTable(spec.name, file, None, problems)
-    try:
-        frame = pl.read_csv(
-            utf8, has_header=False, infer_schema=False, separator=_separator(utf8)
-        )
-    except pl.exceptions.PolarsError as exc:  # any parse failure makes the table unusable
-        msg = f"cannot parse CSV: {str(exc).splitlines()[0]}"
-        return RawTable(spec.name, file, None, [Problem(file, None, None, None, msg, fatal=True)])
     if frame.height == 0:
         return RawTable(spec.name, file, None,
                         [Problem(file, None, None, None, "empty file (no header)", fatal=True)])
