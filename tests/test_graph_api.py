@@ -8,8 +8,8 @@ import networkx as nx
 import numpy as np
 import polars as pl
 import pytest
-from _graph_world import d, frame, rid, uscc
 
+from _graph_world import d, frame, rid, uscc
 from dupcheck.graph import analyze
 from dupcheck.schema import ALERT_SCHEMA
 
@@ -67,7 +67,7 @@ def test_alert_graph_carries_evidence() -> None:
 def test_to_networkx_ego_network() -> None:
     res = analyze(_tables())
     ego = res.to_networkx([f"agency:{AG}"], radius=1)
-    assert f"claim:c0" in ego and f"person:{rid(0)}" in ego
+    assert "claim:c0" in ego and f"person:{rid(0)}" in ego
     assert all(ego.nodes[n]["kind"] for n in ego)
     assert set(res.graph.component_of(f"unit:{U1}")) >= {f"agency:{AG}", f"person:{rid(0)}"}
 

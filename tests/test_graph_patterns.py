@@ -6,8 +6,8 @@ from typing import Any
 
 import polars as pl
 import pytest
-from _graph_world import d, frame, rid, uscc
 
+from _graph_world import d, frame, rid, uscc
 from dupcheck.graph import analyze
 from dupcheck.policy import GraphPolicy, Policy
 
@@ -175,7 +175,7 @@ def test_agency_claim_spike_is_a_test_against_peers() -> None:
         if w < 30:
             claims.append(claim(n, id_number=rid(n, birth="19850101")))
         n += 1
-    for w in range(4):  # small agency: 4 of 4 but under the minimum of 5 claims
+    for _ in range(4):  # small agency: 4 of 4 but under the minimum of 5 claims
         disp.append(dict(agency_id=uscc(99), employer_id=U1, id_number=rid(n, birth="19860101"), name="赵",
                          start_date=d("2019-01-01"), end_date=d("2021-01-31")))
         claims.append(claim(n, id_number=rid(n, birth="19860101")))

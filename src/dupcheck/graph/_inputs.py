@@ -251,8 +251,8 @@ def _claim_period_end(claims: pl.DataFrame, spells: pl.DataFrame, policy: Policy
     )
     tiers = sorted(sp.ui_benefit_months)
     months_ui = pl.lit(12, dtype=pl.Int64)
-    for min_years, months in tiers:
-        months_ui = pl.when(pl.col("years") >= min_years).then(pl.lit(months, dtype=pl.Int64)).otherwise(months_ui)
+    for min_years, n_months in tiers:
+        months_ui = pl.when(pl.col("years") >= min_years).then(pl.lit(n_months, dtype=pl.Int64)).otherwise(months_ui)
     months_ui = pl.when(pl.col("years").is_null()).then(pl.lit(12, dtype=pl.Int64)).otherwise(months_ui)
     months = (
         pl.when(pl.col("benefit_type") == "ui_benefit")

@@ -73,7 +73,7 @@ class ScipyEngine:
         order = np.argsort(first, kind="stable")
         remap = np.empty_like(order)
         remap[order] = np.arange(len(order))
-        return remap[lab]
+        return np.asarray(remap[lab], dtype=np.int64)
 
     def degrees(self, n: int, src: IntArray, dst: IntArray) -> IntArray:
         """Incident-edge counts from two bincounts."""

@@ -53,7 +53,8 @@ def detect(ctx: Context) -> pl.DataFrame:
     t = formers.join(k, on="agency_id", how="left").with_columns(pl.col("k").fill_null(0))
     t = t.with_columns(rate=pl.col("k") / pl.col("n"))
     peers = t.filter(pl.col("n") >= PEER_MIN_WORKERS)
-    med = float(peers.get_column("rate").median() or 0.0) if peers.height else 0.0
+    med_v = peers.get_column("rate").median() if peers.height else None
+    med = float(med_v) if isinstance(med_v, (int, float)) else 0.0
     if med <= 0:
         tot_n = int(t.get_column("n").sum())
         med = float(t.get_column("k").sum()) / tot_n if tot_n else 0.0
