@@ -111,7 +111,7 @@ def generate(
     plan = world.claim_plan()
     truth, evidence = expected_rules(world.tables, world.people, plan, world.policy)
 
-    rec_damage, claim_damage = _damage_all(world)
+    rec_damage, _ = _damage_all(world)
     invalid_claim = world.tables["claims"].select(
         "claim_id", (pl.col("_corruption") != "none").alias("damaged"))
     # ID_INVALID plants damage the claim's own id too

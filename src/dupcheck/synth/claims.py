@@ -99,12 +99,12 @@ def _assign(world: World, n: int) -> tuple[np.ndarray, np.ndarray]:
     order = rng.permutation(n)
     pos = 0
     for cat, share in shares.items():
-        k = min(int(round(share * n)), n - pos)
+        k = min(round(share * n), n - pos)
         if share > 0 and k == 0 and n >= 200:
             k = 1
         cat1[order[pos:pos + k]] = cat
         pos += k
-    k = min(int(round(r.two_problems * n)), n - pos)
+    k = min(round(r.two_problems * n), n - pos)
     if k > 0:
         pairs = [(a, b) for i, a in enumerate(COMBINABLE) for b in COMBINABLE[i + 1:]
                  if {a, b} != {"stop_reason", "stop_reason_missing"}]
@@ -112,7 +112,7 @@ def _assign(world: World, n: int) -> tuple[np.ndarray, np.ndarray]:
         cat1[order[pos:pos + k]] = [pairs[c][0] for c in chosen]
         cat2[order[pos:pos + k]] = [pairs[c][1] for c in chosen]
         pos += k
-    groups = int(round(r.nm_agency_phone * n / _AGENCY_GROUP))
+    groups = round(r.nm_agency_phone * n / _AGENCY_GROUP)
     k = min(groups * _AGENCY_GROUP, n - pos)
     cat1[order[pos:pos + k]] = "nm_agency_phone"
     return cat1, cat2
@@ -268,7 +268,7 @@ def plant_claims(world: World, n_claims: int) -> None:
     """Generate ``n_claims`` claims with their claimants' histories and every planted problem."""
     rng = world.rng
     r = world.rates
-    n_dup = int(round(r.duplicate_claim * n_claims)) if n_claims >= 2 else 0
+    n_dup = round(r.duplicate_claim * n_claims) if n_claims >= 2 else 0
     n = n_claims - n_dup
     cat1, cat2 = _assign(world, n)
     sk = pl.DataFrame({
@@ -583,12 +583,12 @@ def _emit_claims(world: World, sk: pl.DataFrame, n_dup: int) -> None:
             col = "benefit_type" if bkind[i] == 0 else "claim_date"
             tags[i].append(f"bad_input:{col}")
             problems.append((int(i), col))
-    for i, (c1, c2) in enumerate(zip(claims["cat1"].to_list(), claims["cat2"].to_list(),
+    for j, (c1, c2) in enumerate(zip(claims["cat1"].to_list(), claims["cat2"].to_list(),
                                      strict=True)):
         if c1 != "clean":
-            tags[i].append(("near_miss:" + c1[3:]) if c1.startswith("nm_") else "plant:" + c1)
+            tags[j].append(("near_miss:" + c1[3:]) if c1.startswith("nm_") else "plant:" + c1)
         if c2 is not None:
-            tags[i] += ["plant:" + c2, "two_problems"]
+            tags[j] += ["plant:" + c2, "two_problems"]
     rules = [
         sorted({x for x in (CATEGORY_RULE.get(c1), CATEGORY_RULE.get(c2 or "clean")) if x})
         for c1, c2 in zip(claims["cat1"].to_list(), claims["cat2"].to_list(), strict=True)
@@ -610,7 +610,6 @@ def _emit_claims(world: World, sk: pl.DataFrame, n_dup: int) -> None:
     if dup_idx.size:
         first = claims[dup_idx]
         m = first.height
-        cd2 = first["claim_date"] + pl.Series(rng.integers(0, 46, m)).cast(pl.Duration("ms")) * 0
         lag = rng.integers(0, 46, m)
         second = first.with_columns(
             claim_date=pl.col("claim_date") + _days(lag),
@@ -622,6 +621,5 @@ def _emit_claims(world: World, sk: pl.DataFrame, n_dup: int) -> None:
                        .dt.offset_by("-1d")),
             phone=pl.col("phone"),
         )
-        del cd2
         world.add_claims(second.drop("cat1", "cat2", "months", "null_pe", "ps", "pe_eff"),
                          rules=[["DUPLICATE_CLAIM"]] * m, tags=[["duplicate:second"]] * m)

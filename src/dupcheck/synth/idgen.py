@@ -102,9 +102,10 @@ def uscc_codes(rng: np.random.Generator, region: np.ndarray, prefix: str) -> pl.
 @lru_cache(maxsize=1)
 def shandong_counties() -> pl.DataFrame:
     """Shandong county-level codes in force today, with their city and county names
-    (from python-stdnum's copy of the GB/T 2260 history): ``region_code``, ``city``, ``county``."""
+    (from python-stdnum's copy of the GB/T 2260 history): ``region_code``, ``city``, ``county``,
+    ``since`` (first year in force; 0 when in force throughout the record)."""
     text = resources.files("stdnum.cn").joinpath("loc.dat").read_text(encoding="utf-8")
-    rows: list[tuple[str, str, str]] = []
+    rows: list[tuple[str, str, str, int]] = []
     in_sd = False
     city = ""
     pat = re.compile(r'^\s+(\d{4}) county="(?:\[(\d*)-(\d*)\])?(.*)"')
@@ -117,7 +118,7 @@ def shandong_counties() -> pl.DataFrame:
         m = pat.match(line)
         if not m:
             continue
-        code, _start, end, name = m.groups()
+        code, start, end, name = m.groups()
         if end:
             continue
         if code.endswith("00"):
@@ -125,8 +126,8 @@ def shandong_counties() -> pl.DataFrame:
             continue
         if code.endswith("01") or name in {"市辖区", "市区", "郊区"}:
             continue
-        rows.append(("37" + code, city, name))
-    return pl.DataFrame(rows, schema=["region_code", "city", "county"], orient="row")
+        rows.append(("37" + code, city, name, int(start or 0)))
+    return pl.DataFrame(rows, schema=["region_code", "city", "county", "since"], orient="row")
 
 
 def days_since_epoch(d: date) -> int:

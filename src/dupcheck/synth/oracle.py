@@ -218,7 +218,7 @@ def expected_rules(
         pl.lit(None, dtype=pl.String).alias("source"),
         pl.lit(None, dtype=pl.String).alias("source_key")))
 
-    evidence = pl.concat([e.cast(EVIDENCE_SCHEMA) for e in ev]).unique(maintain_order=True)
+    evidence = pl.concat([e.cast(pl.Schema(EVIDENCE_SCHEMA)) for e in ev]).unique(maintain_order=True)
     derived = evidence.group_by("claim_id").agg(pl.col("rule").unique().alias("derived"))
     truth = (
         claims.select("claim_id")

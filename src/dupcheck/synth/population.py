@@ -155,6 +155,6 @@ def background(world: World, n: int) -> None:
     world.append(
         "incarcerations",
         pl.DataFrame({"_pid": jail["pid"], "name": jail["name"], "start_date": jstart}).with_columns(
-            end_date=pl.col("start_date") + pl.duration(days=pl.Series(jlen))
+            end_date=pl.col("start_date") + pl.duration(days=pl.lit(pl.Series(jlen)))
         ),
     )

@@ -129,6 +129,18 @@ def random_dates(rng: np.random.Generator, lo: date, hi: date, n: int) -> pl.Ser
     return pl.Series(base + rng.integers(0, span, n), dtype=pl.Date)
 
 
+def _regions_for(rng: np.random.Generator, births: pl.Series) -> pl.Series:
+    """A Shandong county code per person, in force in their birth year where the code history
+    allows (codes are recorded from 1982-83 on; earlier births get the oldest codes)."""
+    counties = shandong_counties()
+    since = counties["since"].to_numpy()
+    always = np.flatnonzero(since == since.min())
+    idx = rng.integers(0, counties.height, births.len())
+    late = since[idx] > births.dt.year().to_numpy()
+    idx[late] = always[rng.integers(0, len(always), int(late.sum()))]
+    return counties["region_code"].gather(idx)
+
+
 def _typed_empty(table: str) -> pl.DataFrame:
     schema = dict(TABLES[table].schema)
     if table in PERSON_TABLES:
@@ -161,13 +173,11 @@ class World:
     ) -> pl.DataFrame:
         """Fresh persons with valid, unused ids (appended to :attr:`people`)."""
         rng = self.rng
-        counties = shandong_counties()
         out: list[pl.DataFrame] = []
         need = n
         while need > 0:
-            reg_idx = rng.integers(0, counties.height, need)
-            region = counties["region_code"].gather(reg_idx)
             births = random_dates(rng, born[0], born[1], need)
+            region = _regions_for(rng, births)
             if gender is None:
                 sexes = np.where(rng.random(need) < 0.5, "M", "F")
             else:
@@ -208,8 +218,7 @@ class World:
         """New persons sharing name, birth date and gender with ``pids`` but with another id."""
         src = self.person(pids)
         rng = self.rng
-        counties = shandong_counties()
-        region = counties["region_code"].gather(rng.integers(0, counties.height, src.height))
+        region = _regions_for(rng, src["birth_date"])
         ids = resident_ids(
             region.cast(pl.Int64).to_numpy(), src["birth_date"].to_numpy(),
             rng.integers(0, 500, src.height) * 2 + (src["gender"] == "M").to_numpy(),
