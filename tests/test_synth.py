@@ -85,10 +85,11 @@ def _digest(folder: Path) -> dict[str, str]:
 
 # ------------------------------------------------------------------ determinism, layout
 
+@pytest.mark.slow
 def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
-    a = generate(tmp_path / "a", claims=250, people=2500, seed=5, csv_share=0.6)
-    b = generate(tmp_path / "b", claims=250, people=2500, seed=5, csv_share=0.6)
-    c = generate(tmp_path / "c", claims=250, people=2500, seed=6, csv_share=0.6)
+    a = generate(tmp_path / "a", claims=150, people=1500, seed=5, csv_share=0.6)
+    b = generate(tmp_path / "b", claims=150, people=1500, seed=5, csv_share=0.6)
+    c = generate(tmp_path / "c", claims=150, people=1500, seed=6, csv_share=0.6)
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
     assert _digest(a) == _digest(b)
     assert _digest(tmp_path / "a") != _digest(tmp_path / "c")
@@ -113,10 +114,11 @@ def test_bad_arguments_raise() -> None:
         generate("/nonexistent/x", claims=10, people=100, seed=1, csv_share=1.5)
 
 
+@pytest.mark.slow
 def test_csv_share_extremes_and_encodings(tmp_path: Path) -> None:
-    generate(tmp_path / "p", claims=120, people=1500, seed=2, csv_share=0.0)
+    generate(tmp_path / "p", claims=100, people=1000, seed=2, csv_share=0.0)
     assert {p.suffix for p in (tmp_path / "p").iterdir()} == {".parquet"}
-    generate(tmp_path / "c", claims=120, people=1500, seed=2, csv_share=1.0)
+    generate(tmp_path / "c", claims=100, people=1000, seed=2, csv_share=1.0)
     assert {p.suffix for p in (tmp_path / "c").iterdir()} == {".csv"}
     import json
 
