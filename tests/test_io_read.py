@@ -327,3 +327,29 @@ def test_ragged_csv_is_unusable_not_a_crash(tmp_path: Path) -> None:
     report = validate(tmp_path)
     (p,) = report.problems
     assert p.fatal and p.file == "claims.csv" and p.message.startswith("cannot parse CSV")
+
+
+def test_partitioned_parquet_folder_reads_as_one_table(tmp_path: Path, golden_dir: Path) -> None:
+    claims = load(golden_dir)["claims"].drop("_row", "_problems")
+    part_dir = tmp_path / "claims.parquet"
+    part_dir.mkdir()
+    claims.head(10).write_parquet(part_dir / "part-00000.parquet")
+    claims.slice(10).write_parquet(part_dir / "part-00001.parquet")
+    ds = load(tmp_path)
+    assert ds["claims"]["claim_id"].to_list() == claims["claim_id"].to_list()
+    assert ds["claims"]["_row"].to_list() == list(range(claims.height))
+
+
+def test_headerless_csv_is_fatal_without_echoing_personal_data(tmp_path: Path) -> None:
+    (tmp_path / "claims.csv").write_text("C1,110101199003074514,张伟,ui_benefit,2021-08-01\n")
+    report = validate(tmp_path)
+    (p,) = report.problems
+    assert p.fatal and "is the header missing?" in p.message
+    assert "110101199003074514" not in str(p) and "张伟" not in str(p)
+
+
+def test_unknown_header_cells_that_look_like_ids_are_masked(tmp_path: Path) -> None:
+    (tmp_path / "claims.csv").write_text(
+        "claim_id,id_number,name,benefit_type,claim_date,110101199003074514\n")
+    (p,) = validate(tmp_path).problems
+    assert (p.column, p.message) == ("110101********4514", "not a contract column; ignored")

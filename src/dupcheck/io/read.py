@@ -9,12 +9,14 @@ types happens later, in :mod:`dupcheck.io.coerce`.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from dupcheck.errors import Problem
+from dupcheck.masking import mask_id
 from dupcheck.schema import TABLES, TableSpec
 
 __all__ = ["RawTable", "discover", "normalize_header", "read_csv_raw", "read_parquet_raw", "read_table"]
@@ -55,9 +57,13 @@ def discover(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
         return {}, [Problem(str(folder), None, None, None, "not a folder", fatal=True)]
     found: dict[str, list[Path]] = {}
     for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or not path.is_file():
+        if path.name.startswith("."):
             continue
         stem, suffix = path.stem.strip().lower(), path.suffix.lower()
+        if path.is_dir():  # a partitioned Parquet dataset (Spark writes claims.parquet/part-*)
+            if suffix == ".parquet" and stem in TABLES:
+                found.setdefault(stem, []).append(path)
+            continue
         if suffix in _SUFFIXES and stem in TABLES:
             found.setdefault(stem, []).append(path)
         else:
@@ -173,12 +179,24 @@ def _separator(data: bytes) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+def _shown_header(name: str) -> str:
+    """A header cell as safe to print: anything with a run of 6+ digits (an id or phone that a
+    header-less file put in the header row) is masked like an id."""
+    text = name.strip()
+    return (mask_id(text) or "") if re.search(r"\d{6,}", text) else text
+
+
 def _match_columns(
     names: list[str], spec: TableSpec, file: str
 ) -> tuple[dict[str, str], list[Problem]]:
-    """Map contract column -> source column name; report missing required and unknown columns."""
+    """Map contract column -> source column name; report missing required and unknown columns.
+
+    When no header cell names a contract column, the header row is probably data: one fatal
+    problem says so instead of echoing (personal) values as column names.
+    """
     problems: list[Problem] = []
     mapping: dict[str, str] = {}
+    unknown: list[str] = []
     for src in names:
         key = normalize_header(src)
         if key in spec.by_name:
@@ -187,11 +205,16 @@ def _match_columns(
                                         "column appears more than once; the first is used"))
             else:
                 mapping[key] = src
-        elif key.startswith("column_") or key == "":
-            if key:  # unnamed columns polars made up: only note them
-                problems.append(Problem(file, None, src, None, "unnamed column ignored"))
-        else:
-            problems.append(Problem(file, None, src.strip(), None, "not a contract column; ignored"))
+        elif key and not key.startswith("column_"):
+            unknown.append(src)
+    if not mapping and names:
+        msg = (f"no contract column in the header row ({len(names)} cells); is the header missing? "
+               f"expected names such as {', '.join(c.name for c in spec.columns[:3])}")
+        return {}, [Problem(file, None, None, None, msg, fatal=True)]
+    problems += [
+        Problem(file, None, _shown_header(src), None, "not a contract column; ignored")
+        for src in unknown
+    ]
     for col in spec.columns:
         if col.required and col.name not in mapping:
             problems.append(Problem(file, None, col.name, None, "required column missing", fatal=True))
@@ -229,9 +252,10 @@ def read_csv_raw(path: Path, spec: TableSpec) -> RawTable:
 
 
 def read_parquet_raw(path: Path, spec: TableSpec) -> RawTable:
-    """Read the contract columns of a Parquet file (native dtypes; renamed case-insensitively)."""
+    """Read the contract columns of a Parquet file or folder of part files (native dtypes; names
+    matched case-insensitively); only those columns are read."""
     file = path.name
-    if path.stat().st_size == 0:
+    if path.is_file() and path.stat().st_size == 0:
         return RawTable(spec.name, file, None,
                         [Problem(file, None, None, None, "empty file (0 bytes)", fatal=True)])
     try:
