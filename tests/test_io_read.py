@@ -353,3 +353,10 @@ def test_unknown_header_cells_that_look_like_ids_are_masked(tmp_path: Path) -> N
         "claim_id,id_number,name,benefit_type,claim_date,110101199003074514\n")
     (p,) = validate(tmp_path).problems
     assert (p.column, p.message) == ("110101********4514", "not a contract column; ignored")
+
+
+def test_from_frames_takes_lazy_frames_and_ignores_unknown_tables() -> None:
+    lazy = _one_claim().lazy()
+    ds = Dataset.from_frames(claims=lazy, Notes=pl.DataFrame({"x": [1]}))
+    assert ds["claims"].height == 1
+    assert [(p.file, p.message) for p in ds.problems] == [("Notes", "not a contract table; ignored")]

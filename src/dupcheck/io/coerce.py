@@ -265,10 +265,13 @@ def _problem_text(message: str) -> str:
 
 def _report(frame: pl.DataFrame, file: str, column: str, mcol: str, count: int) -> list[Problem]:
     """The first REPORT_CAP problems of a column (values masked), then one summary problem."""
-    head = frame.filter(pl.col(mcol).is_not_null()).head(REPORT_CAP)
+    head = (
+        frame.lazy().select(_ROW, _txt(column), mcol)
+        .filter(pl.col(mcol).is_not_null()).head(REPORT_CAP).collect()
+    )
     out = [
         Problem(file, row, column, mask_value(value, column), _problem_text(message))
-        for row, value, message in head.select(_ROW, _txt(column), mcol).iter_rows()
+        for row, value, message in head.iter_rows()
     ]
     if count > REPORT_CAP:
         out.append(Problem(file, None, column, None,
@@ -281,7 +284,7 @@ def _duplicates(work: pl.DataFrame, key: str, file: str) -> tuple[pl.Series, lis
     """Mask of rows whose (coerced) key occurs more than once, and the reported problems."""
     vcol = f"__v_{key}"
     dup = duplicated(work.get_column(vcol))
-    rows = work.filter(dup).select(_ROW, pl.col(vcol).alias("key"))
+    rows = work.select(_ROW, pl.col(vcol).alias("key")).filter(dup)
     count = rows.height
     if not count:
         return dup, []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,7 +56,9 @@ class Dataset:
         return {name: frame.height for name, frame in self.tables.items()}
 
     @classmethod
-    def from_frames(cls, *, require: Iterable[str] = (), **frames: pl.DataFrame) -> Dataset:
+    def from_frames(
+        cls, *, require: Iterable[str] = (), **frames: pl.DataFrame | pl.LazyFrame
+    ) -> Dataset:
         """Build a Dataset from in-memory frames (text or typed columns), coerced and checked as
         files are; raises ValidationError when a table is unusable. No table is required unless
         named in ``require``."""
@@ -105,12 +107,13 @@ def collect(folder: str | Path, *, require: Iterable[str] = REQUIRED_TABLES) -> 
 
 
 def collect_frames(
-    frames: dict[str, pl.DataFrame], *, require: Iterable[str] = ()
+    frames: Mapping[str, pl.DataFrame | pl.LazyFrame], *, require: Iterable[str] = ()
 ) -> tuple[Dataset, list[Problem]]:
     """As :func:`collect`, for in-memory frames keyed by table name (case-insensitive)."""
     problems: list[Problem] = []
     named: dict[str, pl.DataFrame] = {}
-    for key, frame in frames.items():
+    for key, given in frames.items():
+        frame = given.collect() if isinstance(given, pl.LazyFrame) else given
         name = normalize_header(key)
         if name not in TABLES:
             problems.append(Problem(key, None, None, None, "not a contract table; ignored"))
