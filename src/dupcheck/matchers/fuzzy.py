@@ -41,6 +41,7 @@ from dupcheck.matchers.linker import (
     exact,
     expr_level,
     similar,
+    tf_table,
 )
 from dupcheck.policy import MatchPolicy
 
@@ -121,9 +122,9 @@ def prepare_claims(claims: pl.DataFrame) -> pl.DataFrame:
 
 
 def prepare_records(records: pl.DataFrame) -> pl.DataFrame:
-    """Reference rows reduced to the linker's columns (``key`` = row number in (source, _row))."""
+    """Reference rows reduced to the linker's columns (``key`` = row number, internal only)."""
     pid = pl.col("pid")
-    rec = records.sort("source", "_row")
+    rec = records
     return rec.select(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("key"),
         pl.col("source").cast(pl.String),
@@ -288,6 +289,59 @@ def _with_birth_s(frame: pl.DataFrame) -> pl.DataFrame:
         pl.coalesce(pl.col("birth").dt.strftime("%Y%m%d"), raw).alias("birth_s"))
 
 
+def _doubtful(valid: pl.Expr, legacy_raw: pl.Expr) -> pl.Expr:
+    """An identity exact matching cannot settle: invalid id, or written in the 15-digit form."""
+    return ~valid.fill_null(False) | legacy_raw.fill_null(False)
+
+
+def _candidate_rows(left: pl.DataFrame, records: pl.DataFrame, rules: list[BlockingRule],
+                    prune_valid_pairs: bool) -> pl.Series:
+    """Row numbers of ``records`` that share a blocking key with a claim they may pair with.
+
+    With pruning, claims with a doubtful id meet every row, claims with a valid id only rows
+    with a doubtful id (two valid, different ids are namesakes); one lazy plan of semi-joins.
+    """
+    birth = (pl.col("id_birth").cast(pl.Date) if "id_birth" in records.columns
+             else _id_birth_any(pl.col("pid")))
+    rk = records.lazy().with_row_index("_ri").select(
+        "_ri", pl.col("pid"), pl.col("name_py"), birth.alias("birth"),
+        pl.lit(None, dtype=pl.Date).alias("birth2"),
+        _doubtful(_opt(records, "id_valid", pl.Boolean()),
+                  _opt(records, "id_legacy", pl.Boolean())).alias("_doubt"),
+    )
+    doubt = _doubtful(pl.col("valid"), pl.col("legacy_raw"))
+    if prune_valid_pairs:
+        groups = [(left.filter(doubt), rk), (left.filter(~doubt), rk.filter(pl.col("_doubt")))]
+    else:
+        groups = [(left, rk)]
+    parts = []
+    for lf, rf in groups:
+        if lf.height == 0:
+            continue
+        # rules keyed on the name first probe one cheap name filter instead of the whole table
+        names = lf.get_column("name_py").drop_nulls().unique().implode()
+        rf_named = rf.filter(pl.col("name_py").is_in(names))
+        for rule in rules:
+            keys = [f"_k{i}" for i in range(len(rule.keys))]
+            lk = lf.lazy().select(rule.key_exprs(0)).drop_nulls().unique()
+            base = rf_named if rule.keys[0] == "name_py" else rf
+            parts.append(base.select("_ri", *rule.key_exprs(1)).drop_nulls()
+                         .join(lk, on=keys, how="semi").select("_ri"))
+    if not parts:
+        return pl.Series("_ri", [], dtype=pl.UInt32)
+    return pl.concat(parts).unique().sort("_ri").collect().get_column("_ri")
+
+
+def _name_counts(claims: pl.DataFrame, records: pl.DataFrame, left: pl.DataFrame,
+                 right: pl.DataFrame) -> pl.DataFrame:
+    """Name frequencies over claims and the whole reference table, for the names in play."""
+    names = pl.concat([left.get_column("name_norm"), right.get_column("name_norm")]).unique()
+    rec = records.get_column("name_norm")
+    present = rec.filter(rec.is_in(names.implode()))
+    total = rec.len() - rec.null_count() + left.height
+    return tf_table(pl.concat([present, left.get_column("name_norm")]), total=total)
+
+
 def fuzzy_links(claims: pl.DataFrame, records: pl.DataFrame,
                 policy: MatchPolicy | None = None, *, min_score: float | None = None,
                 prune_valid_pairs: bool = True, linker: Linker | None = None) -> pl.DataFrame:
@@ -301,9 +355,15 @@ def fuzzy_links(claims: pl.DataFrame, records: pl.DataFrame,
     floor = policy.review_threshold if min_score is None else min_score
     if claims.height == 0 or records.height == 0 or not policy.fuzzy_enabled:
         return pl.DataFrame(schema=FUZZY_SCHEMA)
-    left = _with_birth_s(prepare_claims(claims))
-    right = _with_birth_s(prepare_records(records))
     linker = linker or chinese_person_linker(prune_valid_pairs)
+    left = _with_birth_s(prepare_claims(claims))
+    # only reference rows sharing a blocking key with a claim that may pair with them are
+    # prepared and scored; term frequencies still count the whole reference table
+    rows = _candidate_rows(left, records, linker.blocking_rules, prune_valid_pairs)
+    if rows.len() == 0:
+        return pl.DataFrame(schema=FUZZY_SCHEMA)
+    right = _with_birth_s(prepare_records(records[rows]))
+    linker.tf_counts = {"name_norm": _name_counts(claims, records, left, right)}
     pred = linker.predict(left, right, threshold=floor)
     if pred.height == 0:
         return pl.DataFrame(schema=FUZZY_SCHEMA)

@@ -38,6 +38,7 @@ __all__ = [
     "exact",
     "expr_level",
     "similar",
+    "tf_table",
 ]
 
 Scorer = Literal["jaro_winkler", "jaro", "levenshtein", "damerau", "indel"]
@@ -242,6 +243,17 @@ class BlockingRule:
         return out
 
 
+def tf_table(values: pl.Series, total: int | None = None) -> pl.DataFrame:
+    """Value counts for term-frequency adjustment: ``_v, len, _n`` (``_n`` = all values counted).
+
+    ``total`` overrides the denominator when ``values`` is a pre-filtered part of a column.
+    """
+    v = values.drop_nulls()
+    n = max(v.len() if total is None else total, 1)
+    return (v.alias("_v").to_frame().group_by("_v").len()
+            .with_columns(pl.lit(n, dtype=pl.Int64).alias("_n")))
+
+
 @dataclass(frozen=True)
 class Compared:
     """Candidate pairs with their comparison vectors: reused by EM and scoring (m/u-free)."""
@@ -270,6 +282,9 @@ class Linker:
     exclude: pl.Expr | None = None
     tf_shrinkage: float = 5.0
     extra_columns: tuple[str, ...] = field(default_factory=tuple)
+    #: precomputed term-frequency tables (`tf_table`) per column, e.g. counted over a whole
+    #: reference table when only a candidate subset is passed to `predict`
+    tf_counts: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     # ---------------------------------------------------------------- blocking
     def _prepare(self, frame: pl.DataFrame, id_col: str) -> pl.DataFrame:
@@ -345,13 +360,11 @@ class Linker:
                 col = lv.tf_column
                 if col is None or col in out:
                     continue
-                vals = [f.select(pl.col(col).alias("_v")) for f in (left, right)
-                        if col in f.columns]
-                allv = pl.concat(vals).drop_nulls()
-                n = max(allv.height, 1)
-                out[col] = (allv.group_by("_v").len()
-                            .select("_v", (pl.col("len") / n).alias("_tf"),
-                                    pl.lit(n).alias("_n"), pl.col("len")))
+                if col in self.tf_counts:
+                    out[col] = self.tf_counts[col]
+                    continue
+                vals = [f.get_column(col) for f in (left, right) if col in f.columns]
+                out[col] = tf_table(pl.concat(vals))
         return out
 
     def _tf_u(self, pf: pl.DataFrame, col: str, u: float, table: pl.DataFrame) -> np.ndarray:
