@@ -242,3 +242,23 @@ def test_typo_that_breaks_the_birth_date_still_compares_digits() -> None:
     s = score_of(out, "M")
     assert s is not None and s >= 0.9
     assert json.loads(out["contributions"][0])["birth"]["level"] == "birth one digit"
+
+
+def test_candidate_prefilter_loses_no_pair_of_the_full_linker() -> None:
+    from dupcheck.matchers.fuzzy import _with_birth_s, chinese_person_linker, prepare_claims
+    from dupcheck.matchers.fuzzy import prepare_records as prep_rec
+
+    true = make_id("371502", "19880930", "042")
+    claims = [{"claim_id": f"K{i}", "id_number": true[:-1] + str(i), "name": n}
+              for i, n in enumerate(["刘洋", "劉洋", "王伟", "李娜"])]
+    claims.append({"claim_id": "V", "id_number": make_id("371502", "19600101", "100"),
+                   "name": "王伟"})
+    recs = [{"id_number": true, "name": "刘洋"}, {"id_number": true[:15] + "24X", "name": "刘洋"},
+            {"id_number": make_id("371502", "19600101", "100")[:-1] + "0", "name": "王伟"}]
+    cf, rf = claims_frame(claims), records_frame(recs + _FILLER)
+    got = fuzzy_links(cf, rf, min_score=0.0)
+    full = chinese_person_linker().predict(_with_birth_s(prepare_claims(cf)),
+                                           _with_birth_s(prep_rec(rf)))
+    assert got.height == full.height > 0
+    assert sorted(got["score"].round(6).to_list()) == sorted(
+        full["match_probability"].round(6).to_list())

@@ -20,6 +20,30 @@ The generic Fellegi-Sunter linker (`dupcheck.matchers.linker`) configured for Ch
 
 Pairs with equal ``pid`` are exact links (`dupcheck.matchers.exact`) and are not scored here; pairs
 of two different valid ids are namesakes and are pruned before scoring unless asked for.
+
+Explanations (`describe_contributions`), for an exact link, the golden fuzzy link C11 (claim id
+``...0130`` with a wrong check digit, record ``...0131``, both 郑凯) and a rejected namesake (宋小宝,
+same birth date and region, another valid id)::
+
+    exact link: the same normalised id (score 1.00)
+
+    prior            -25.00 bits
+    name   name exact                    +11.62 bits  (running -13.38)
+    birth  birth exact                   +14.00 bits  (running +0.62)
+    id     id one digit                  +12.29 bits  (running +12.91)
+    region region exact                   +4.91 bits  (running +17.82)
+    phone  missing, not compared          +0.00 bits  (running +17.82)
+    gender missing, not compared          +0.00 bits  (running +17.82)
+    match weight +17.82 bits -> score 1.000
+
+    prior            -25.00 bits
+    name   name exact                    +11.62 bits  (running -13.38)
+    birth  birth exact                   +14.00 bits  (running +0.62)
+    id     id another valid id           -15.98 bits  (running -15.36)
+    region region exact                   +4.91 bits  (running -10.45)
+    phone  missing, not compared          +0.00 bits  (running -10.45)
+    gender gender same                    +0.96 bits  (running -9.49)
+    match weight -9.49 bits -> score 0.001
 """
 
 from __future__ import annotations
@@ -408,7 +432,8 @@ def describe_contributions(contributions: str | dict[str, Any], score: float | N
         item = data[name]
         bits = float(item["log2_bf"])
         total += bits
-        lines.append(f"{name:<6} {item['level']:<28} {bits:+7.2f} bits  (running {total:+.2f})")
+        level = "missing, not compared" if item["level"] == "null" else item["level"]
+        lines.append(f"{name:<6} {level:<28} {bits:+7.2f} bits  (running {total:+.2f})")
     prob = 1.0 / (1.0 + 2.0 ** (-total))
     lines.append(f"match weight {total:+.2f} bits -> score {prob if score is None else score:.3f}")
     return "\n".join(lines)
