@@ -165,6 +165,10 @@ def test_ids_uscc_and_regions_are_real(data: dict[str, pl.DataFrame], links: pl.
     assert set(ent["kind"].unique().to_list()) == {"enterprise", "public_institution",
                                                     "dispatch_agency"}
     assert ent["legal_rep_id"].null_count() == 0
+    from stdnum import luhn
+
+    accounts = data["claims"]["bank_account"].drop_nulls().to_list()
+    assert sum(luhn.is_valid(a) for a in accounts) > 0.9 * len(accounts)
 
 
 def test_names_follow_surname_frequencies(data: dict[str, pl.DataFrame],

@@ -12,6 +12,7 @@ import importlib.util
 import json
 import logging
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -54,14 +55,30 @@ def build_world(
         raise InputError("synth needs at least one claim and one person")
     world = World(rng=np.random.default_rng(seed), rates=rates or SynthRates(),
                   policy=policy or Policy())
+    clock = _Clock()
     make_enterprises(world, people)
     plant_claims(world, claims)
+    clock.lap("claimants and plants")
     background(world, people - world.people.height)
+    clock.lap("background population")
     if plugins:
         for module, fn in _PLUGINS:
             if importlib.util.find_spec(module) is not None:
                 getattr(importlib.import_module(module), fn)(world)
+                clock.lap(module)
     return world
+
+
+class _Clock:
+    """CPU-time laps for the debug log (where the time of a large run goes)."""
+
+    def __init__(self) -> None:
+        self.t = time.process_time()
+
+    def lap(self, what: str) -> None:
+        now = time.process_time()
+        log.debug("synth: %-32s %6.1f s cpu", what, now - self.t)
+        self.t = now
 
 
 def _damage_all(world: World) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -108,8 +125,10 @@ def generate(
     out = Path(out)
     truth_dir = truth_path(out)
     world = build_world(claims=claims, people=people, seed=seed, rates=rates)
+    clock = _Clock()
     plan = world.claim_plan()
     truth, evidence = expected_rules(world.tables, world.people, plan, world.policy)
+    clock.lap("oracle")
 
     rec_damage, _ = _damage_all(world)
     invalid_claim = world.tables["claims"].select(
@@ -126,6 +145,7 @@ def generate(
                          "damaged"),
     ])
     truth = hard_rules(truth, evidence, rec_dmg, claim_dmg).sort("claim_id")
+    clock.lap("identity damage")
 
     # links: every reference row of each claimant's true person
     cl = world.tables["claims"].select("claim_id", "_pid")
@@ -153,6 +173,7 @@ def generate(
         schema={"table": pl.String, "key": pl.String, "column": pl.String}))
     bad.write_parquet(truth_dir / "bad_input.parquet", statistics=False)
 
+    clock.lap("truth files")
     from dupcheck.synth.write import write_table
 
     manifest: dict[str, Any] = {"seed": seed, "claims": claims, "people": people,
@@ -163,6 +184,7 @@ def generate(
             continue
         manifest["tables"][name] = write_table(frame, name, out, world.rng, csv_share) | {
             "rows": frame.height}
+    clock.lap("data files")
     counts = {k: int(v) for k, v in rec_damage.group_by("_corruption").len().sort(
         "_corruption").iter_rows()}
     manifest["corruption"] = counts

@@ -18,6 +18,7 @@ __all__ = [
     "ID_WEIGHTS",
     "USCC_ALPHABET",
     "digits_to_str",
+    "luhn_cards",
     "resident_check",
     "resident_ids",
     "shandong_counties",
@@ -97,6 +98,25 @@ def uscc_codes(rng: np.random.Generator, region: np.ndarray, prefix: str) -> pl.
     total = (idx[:, :17] * _USCC_WEIGHTS).sum(axis=1) % 31
     idx[:, 17] = (31 - total) % 31
     return digits_to_str(_USCC_BYTES[idx])
+
+
+def luhn_cards(rng: np.random.Generator, n: int) -> pl.Series:
+    """``n`` 19-digit bank card numbers: a Chinese bank BIN, 12 random digits and the Luhn
+    check digit (so card-number validators accept them)."""
+    bins = np.array([621700, 622202, 622848, 621661, 622588, 623058, 621483, 622908, 621226])
+    d = np.empty((n, 19), dtype=np.int64)
+    b = bins[rng.integers(0, len(bins), n)]
+    for i in range(5, -1, -1):
+        d[:, i] = b % 10
+        b //= 10
+    d[:, 6:18] = rng.integers(0, 10, (n, 12))
+    # Luhn: from the right, excluding the check digit, double every other digit starting next
+    # to it
+    body = d[:, :18][:, ::-1]
+    dbl = body[:, 0::2] * 2
+    total = np.where(dbl > 9, dbl - 9, dbl).sum(axis=1) + body[:, 1::2].sum(axis=1)
+    d[:, 18] = (10 - total % 10) % 10
+    return digits_to_str((d + 48).astype(np.uint8))
 
 
 @lru_cache(maxsize=1)

@@ -64,7 +64,7 @@ def background(world: World, n: int) -> None:
 
     # ---- employment spells: k per person, laid end to end from age 18 / 2000 on
     pop = pl.concat([young, old]).select("pid", "name", "birth_date", "region_code")
-    k = rng.choice([0, 1, 2, 3, 4, 5], size=pop.height, p=[0.08, 0.15, 0.25, 0.25, 0.17, 0.1])
+    k = rng.choice([0, 1, 2, 3, 4, 5], size=pop.height, p=[0.05, 0.1, 0.2, 0.28, 0.22, 0.15])
     per = pop.with_columns(k=pl.Series(k)).filter(pl.col("k") > 0)
     spells = per.select(
         pl.col("pid").repeat_by("k").explode(),

@@ -34,12 +34,16 @@ present, after the base population, histories and claim plants, and before ident
   account, region) default to the person's clean values; ``period_start`` defaults to
   ``claim_date``. ``rules``/``tags``: one list per row (or one list for all rows) of the rule codes
   the plant intends and free tags (``near_miss:...``). The expected rules in the truth are
-  recomputed from the clean tables by the oracle (``dupcheck.synth.oracle``); a declared rule that
-  the oracle does not derive is kept and tagged ``declared_only:<RULE>``.
+  recomputed from the clean tables by the oracle (``dupcheck.synth.oracle``), plus the declared
+  claim-level rules it cannot derive (ID_INVALID, ID_CONFLICT, INPUT_INVALID); any other declared
+  rule the oracle does not derive is left out and the claim tagged ``declared_only:<RULE>``.
+* Lookups: ``world.table(name)`` (a typed empty frame when absent), ``world.person(pids)``
+  (people rows in the given order), ``world.claim_plan()`` (``claim_id, declared, tags``).
 * ``world.add_alert_truth(pattern, entities, near_miss=False)`` -- one expected graph alert
   (``entities``: ``kind:value`` strings as in contract §4, Graph semantics).
 * ``world.truth["refund"]`` -- set by the refund plug-in: ``application_id, decision, rules
-  (list[str]), eligible_amount (str)``.
+  (list[str]), eligible_amount (str)``; ``world.truth["bad_input"]`` -- ``table, key, column``
+  of every cell planted as bad input (what ``dupcheck validate`` must report, and only that).
 * Date helpers: :func:`add_months` (calendar months, clamped to month end, for scalars),
   :func:`months_expr` (the same on a column), :func:`random_dates` (uniform inclusive dates).
   A claimed period is ``period_start .. period_end`` inclusive; :func:`default_period_end` gives
@@ -57,7 +61,7 @@ import polars as pl
 
 from dupcheck.policy import Policy
 from dupcheck.schema import TABLES
-from dupcheck.synth.idgen import resident_ids, shandong_counties, uscc_codes
+from dupcheck.synth.idgen import luhn_cards, resident_ids, shandong_counties, uscc_codes
 from dupcheck.synth.names import sample_names
 from dupcheck.synth.rates import SynthRates
 
@@ -249,9 +253,6 @@ class World:
                              191, 198, 199])
         phone = prefixes[rng.integers(0, len(prefixes), n)].astype(np.int64) * 10**8 + rng.integers(
             0, 10**8, n)
-        banks = np.array([621700, 622202, 622848, 621661, 622588, 623058, 621483])
-        acct = banks[rng.integers(0, len(banks), n)].astype(np.int64) * 10**13 + rng.integers(
-            0, 10**13, n)
         counties = shandong_counties()
         streets = pl.Series(np.asarray(_STREETS, dtype=object)[rng.integers(0, len(_STREETS), n)],
                             dtype=pl.String)
@@ -260,7 +261,7 @@ class World:
             base.with_columns(
                 name=names,
                 phone=pl.Series(phone).cast(pl.String),
-                bank_account=pl.Series(acct).cast(pl.String),
+                bank_account=luhn_cards(rng, n),
                 _street=streets,
                 _num=num,
             )
