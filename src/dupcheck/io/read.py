@@ -104,7 +104,7 @@ def _decode(data: bytes, file: str, utf8_at: int | None = None) -> tuple[bytes |
     """UTF-8 bytes of ``data`` (BOM removed) and the encoding found, or a fatal problem.
 
     ``utf8_at`` is the offset of the first invalid UTF-8 byte when the caller already knows the
-    BOM-less data is not UTF-8 (checked here otherwise).
+    BOM-less data is not UTF-8 (-1: not UTF-8, offset not yet known); checked here when None.
     """
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
@@ -126,6 +126,8 @@ def _decode(data: bytes, file: str, utf8_at: int | None = None) -> tuple[bytes |
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError as exc:
+        if utf8_at < 0:
+            utf8_at = _utf8_error_at(data) or 0
         msg = (f"cannot decode: not UTF-8 (invalid byte at offset {utf8_at}) and not GB18030 "
                f"(invalid byte at offset {exc.start})")
         return None, "", [Problem(file, None, None, None, msg, fatal=True)]
@@ -147,10 +149,15 @@ def _read_csv_bytes(data: bytes, file: str) -> tuple[pl.DataFrame | None, list[P
         try:
             return _parse_csv(data), []
         except pl.exceptions.PolarsError as exc:
-            utf8_at = _utf8_error_at(data)
-            if utf8_at is None:  # valid UTF-8, so the CSV itself is broken
-                msg = f"cannot parse CSV: {str(exc).splitlines()[0]}"
-                return None, [Problem(file, None, None, None, msg, fatal=True)]
+            said = str(exc).lower()
+            utf8_at: int | None
+            if "utf-8" in said or "utf8" in said:
+                utf8_at = -1  # not UTF-8; where exactly is found only if GB18030 fails too
+            else:
+                utf8_at = _utf8_error_at(data)
+                if utf8_at is None:  # valid UTF-8, so the CSV itself is broken
+                    msg = f"cannot parse CSV: {str(exc).splitlines()[0]}"
+                    return None, [Problem(file, None, None, None, msg, fatal=True)]
         utf8, _enc, problems = _decode(data, file, utf8_at)
     else:
         utf8, _enc, problems = _decode(data, file)
