@@ -318,52 +318,92 @@ def _doubtful(valid: pl.Expr, legacy_raw: pl.Expr) -> pl.Expr:
     return ~valid.fill_null(False) | legacy_raw.fill_null(False)
 
 
-def _candidate_rows(left: pl.DataFrame, records: pl.DataFrame, rules: list[BlockingRule],
-                    prune_valid_pairs: bool) -> pl.Series:
-    """Row numbers of ``records`` that share a blocking key with a claim they may pair with.
+def _candidate_groups(left: pl.DataFrame, records: pl.DataFrame, rules: list[BlockingRule],
+                      prune_valid_pairs: bool) -> list[tuple[pl.DataFrame, pl.Series]]:
+    """Claims in groups, each with the row numbers of ``records`` sharing a blocking key.
 
-    With pruning, claims with a doubtful id meet every row, claims with a valid id only rows
-    with a doubtful id (two valid, different ids are namesakes); one lazy plan of semi-joins.
+    With pruning, claims with a doubtful id meet every row and claims with a valid id only rows
+    with a doubtful id (two valid, different ids are namesakes). The big table is first cut, in
+    one pass, to rows whose name or birth date occurs among the group's claims (or whose id has
+    no date); the blocking keys are then derived on that cut only.
     """
     birth = (pl.col("id_birth").cast(pl.Date) if "id_birth" in records.columns
              else _id_birth_any(pl.col("pid")))
-    rk = records.lazy().with_row_index("_ri").select(
-        "_ri", pl.col("pid"), pl.col("name_py"), birth.alias("birth"),
-        pl.lit(None, dtype=pl.Date).alias("birth2"),
+    rk = records.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_ri"), pl.col("pid"), pl.col("name_py"),
+        birth.alias("birth"), pl.lit(None, dtype=pl.Date).alias("birth2"),
         _doubtful(_opt(records, "id_valid", pl.Boolean()),
                   _opt(records, "id_legacy", pl.Boolean())).alias("_doubt"),
     )
     doubt = _doubtful(pl.col("valid"), pl.col("legacy_raw"))
     if prune_valid_pairs:
-        groups = [(left.filter(doubt), rk), (left.filter(~doubt), rk.filter(pl.col("_doubt")))]
+        groups = [(left.filter(doubt), None), (left.filter(~doubt), pl.col("_doubt"))]
     else:
-        groups = [(left, rk)]
-    parts = []
-    for lf, rf in groups:
+        groups = [(left, None)]
+    out = []
+    for lf, only in groups:
         if lf.height == 0:
             continue
-        # rules keyed on the name first probe one cheap name filter instead of the whole table
-        names = lf.get_column("name_py").drop_nulls().unique().implode()
-        rf_named = rf.filter(pl.col("name_py").is_in(names))
+        rf = rk.filter(only) if only is not None else rk
+        if only is None:
+            names = lf.get_column("name_py").drop_nulls().unique().implode()
+            births = pl.concat([lf.get_column("birth"), lf.get_column("birth2"),
+                                lf.select(_id_birth_any(pl.col("pid"))).to_series()])
+            births = births.drop_nulls().unique().implode()
+            rf = rf.filter(pl.col("name_py").is_in(names) | pl.col("birth").is_in(births)
+                           | pl.col("birth").is_null())
+        parts = []
         for rule in rules:
             keys = [f"_k{i}" for i in range(len(rule.keys))]
             lk = lf.lazy().select(rule.key_exprs(0)).drop_nulls().unique()
-            base = rf_named if rule.keys[0] == "name_py" else rf
-            parts.append(base.select("_ri", *rule.key_exprs(1)).drop_nulls()
+            parts.append(rf.lazy().select("_ri", *rule.key_exprs(1)).drop_nulls()
                          .join(lk, on=keys, how="semi").select("_ri"))
-    if not parts:
-        return pl.Series("_ri", [], dtype=pl.UInt32)
-    return pl.concat(parts).unique().sort("_ri").collect().get_column("_ri")
+        rows = pl.concat(parts).unique().sort("_ri").collect().get_column("_ri")
+        if rows.len():
+            out.append((lf, rows))
+    return out
 
 
-def _name_counts(claims: pl.DataFrame, records: pl.DataFrame, left: pl.DataFrame,
-                 right: pl.DataFrame) -> pl.DataFrame:
-    """Name frequencies over claims and the whole reference table, for the names in play."""
-    names = pl.concat([left.get_column("name_norm"), right.get_column("name_norm")]).unique()
-    rec = records.get_column("name_norm")
-    present = rec.filter(rec.is_in(names.implode()))
-    total = rec.len() - rec.null_count() + left.height
-    return tf_table(pl.concat([present, left.get_column("name_norm")]), total=total)
+def _name_counts(records: pl.DataFrame, left: pl.DataFrame, names: pl.Series,
+                 sample_rows: int = 1_000_000) -> pl.DataFrame:
+    """Frequencies of ``names`` over claims and the whole reference table.
+
+    Past ``sample_rows`` matching rows, rows are counted on a hash sample of their ids (fixed
+    seed: the same for any row order) and scaled up; shrinkage absorbs the sampling noise.
+    """
+    rec = records.select("name_norm", "pid").filter(pl.col("name_norm").is_in(names.implode()))
+    total = records.height - records.get_column("name_norm").null_count() + left.height
+    k = max(1, math.ceil(rec.height / sample_rows))
+    if k > 1:
+        rec = rec.filter(pl.col("pid").hash(seed=7) % k == 0)
+    counts = tf_table(rec.get_column("name_norm"), total=total)
+    counts = counts.with_columns(pl.col("len") * k)
+    claim_counts = tf_table(left.get_column("name_norm"))
+    return (pl.concat([counts.select("_v", "len"), claim_counts.select("_v", "len")])
+            .group_by("_v").agg(pl.col("len").sum())
+            .with_columns(pl.lit(max(total, 1), dtype=pl.Int64).alias("_n")))
+
+
+def _format(pred: pl.DataFrame, right: pl.DataFrame, linker: Linker) -> pl.DataFrame:
+    """Linker predictions as fuzzy links with a JSON waterfall of contributions."""
+    prior_bits = math.log2(linker.prior / (1 - linker.prior))
+    parts: list[pl.Expr] = [pl.lit(f'{{"prior":{prior_bits:.2f}')]
+    for c in linker.comparisons:
+        labels = [lv.label for lv in c.levels]
+        level = (pl.col(f"gamma_{c.name}").cast(pl.Int32)
+                 .replace_strict(list(range(-1, len(labels))), ["null", *labels],
+                                 return_dtype=pl.String))
+        bits = pl.col(f"bf_{c.name}").log(2).round(2).cast(pl.String)
+        parts += [pl.lit(f',"{c.name}":{{"level":"'), level, pl.lit('","log2_bf":'), bits,
+                  pl.lit("}")]
+    parts.append(pl.lit("}"))
+    return pred.select(
+        pl.col("left_id").alias("claim_id"),
+        pl.col("right_id").alias("key"),
+        pl.col("match_probability").alias("score"),
+        pl.concat_str(parts).alias("contributions"),
+    ).join(right.select("key", "source", "_row"), on="key", how="left").select(
+        "claim_id", "source", "_row", "score", "contributions")
 
 
 def fuzzy_links(claims: pl.DataFrame, records: pl.DataFrame,
@@ -383,33 +423,17 @@ def fuzzy_links(claims: pl.DataFrame, records: pl.DataFrame,
     left = _with_birth_s(prepare_claims(claims))
     # only reference rows sharing a blocking key with a claim that may pair with them are
     # prepared and scored; term frequencies still count the whole reference table
-    rows = _candidate_rows(left, records, linker.blocking_rules, prune_valid_pairs)
-    if rows.len() == 0:
+    groups = [(lf, _with_birth_s(prepare_records(records[rows])))
+              for lf, rows in _candidate_groups(left, records, linker.blocking_rules,
+                                                prune_valid_pairs)]
+    if not groups:
         return pl.DataFrame(schema=FUZZY_SCHEMA)
-    right = _with_birth_s(prepare_records(records[rows]))
-    linker.tf_counts = {"name_norm": _name_counts(claims, records, left, right)}
-    pred = linker.predict(left, right, threshold=floor)
-    if pred.height == 0:
-        return pl.DataFrame(schema=FUZZY_SCHEMA)
-    prior_bits = math.log2(linker.prior / (1 - linker.prior))
-    parts: list[pl.Expr] = [pl.lit(f'{{"prior":{prior_bits:.2f}')]
-    for c in linker.comparisons:
-        labels = [lv.label for lv in c.levels]
-        level = (pl.col(f"gamma_{c.name}").cast(pl.Int32)
-                 .replace_strict(list(range(-1, len(labels))), ["null", *labels],
-                                 return_dtype=pl.String))
-        bits = pl.col(f"bf_{c.name}").log(2).round(2).cast(pl.String)
-        parts += [pl.lit(f',"{c.name}":{{"level":"'), level, pl.lit('","log2_bf":'), bits,
-                  pl.lit("}")]
-    parts.append(pl.lit("}"))
-    out = pred.select(
-        pl.col("left_id").alias("claim_id"),
-        pl.col("right_id").alias("key"),
-        pl.col("match_probability").alias("score"),
-        pl.concat_str(parts).alias("contributions"),
-    ).join(right.select("key", "source", "_row"), on="key", how="left")
-    return (out.select("claim_id", "source", "_row", "score", "contributions")
-            .cast(pl.Schema(FUZZY_SCHEMA)).sort("claim_id", "source", "_row"))
+    names = pl.concat([r.get_column("name_norm") for _, r in groups]).drop_nulls().unique()
+    linker.tf_counts = {"name_norm": _name_counts(records, left, names)}
+    out = [_format(linker.predict(lf, right, threshold=floor), right, linker)
+           for lf, right in groups]
+    return (pl.concat(out).cast(pl.Schema(FUZZY_SCHEMA))
+            .sort("claim_id", "source", "_row"))
 
 
 def describe_contributions(contributions: str | dict[str, Any], score: float | None = None,
