@@ -20,7 +20,7 @@ legal_rep_of       person – agency/unit  enterprises.legal_rep_id
 covers             agency – unit         refund application covering the unit (year in start)
 =================  ====================  =======================================================
 
-Node ids are assigned by sorting entity strings, so they do not depend on input row order.
+Node ids are assigned per value space (account, address, claim, enterprise, person, phone) by\nsorting its distinct values, so they do not depend on input row order.
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ if TYPE_CHECKING:
 __all__ = ["EDGE_SCHEMA", "Graph", "build_graph", "enterprise_kinds"]
 
 EDGE_SCHEMA: dict[str, pl.DataType] = {
-    "a": pl.String(),
-    "b": pl.String(),
+    "src": pl.Int64(),
+    "dst": pl.Int64(),
     "etype": pl.String(),
     "start": pl.Date(),
     "end": pl.Date(),
@@ -86,25 +86,25 @@ def enterprise_kinds(prep: Prepared) -> pl.DataFrame:
     )
 
 
-def _ent_expr(col: str, kinds: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
-    """Attach ``<col>_ent`` (``agency:``/``unit:`` + id) to ``frame`` through the kind table."""
-    k = kinds.rename({"enterprise_id": col, "ekind": f"_{col}_kind"})
-    return frame.join(k, on=col, how="left").with_columns(
-        _ent(pl.col(f"_{col}_kind").fill_null("unit"), pl.col(col)).alias(f"{col}_ent")
-    ).drop(f"_{col}_kind")
-
-
-def _edge(frame: pl.DataFrame, a: pl.Expr, b: pl.Expr, etype: str, start: pl.Expr | None = None,
-          end: pl.Expr | None = None, source: str = "", key: pl.Expr | None = None) -> pl.DataFrame:
-    return frame.select(
-        a.alias("a"),
-        b.alias("b"),
+def _edge(frame: pl.DataFrame, a: tuple[str, pl.Expr], b: tuple[str, pl.Expr], etype: str,
+          start: pl.Expr | None = None, end: pl.Expr | None = None, source: str = "",
+          key: pl.Expr | None = None) -> tuple[str, str, pl.DataFrame]:
+    """One edge part: (space of a, space of b, frame of ``a, b, etype, start, end, source,
+    source_key``) where ``a``/``b`` are raw values in their value space."""
+    part = frame.select(
+        a[1].alias("a"),
+        b[1].alias("b"),
         pl.lit(etype).alias("etype"),
         (start if start is not None else pl.lit(None, dtype=pl.Date)).alias("start"),
         (end if end is not None else pl.lit(None, dtype=pl.Date)).alias("end"),
         pl.lit(source).alias("source"),
         (key if key is not None else pl.lit(None, dtype=pl.String)).cast(pl.String).alias("source_key"),
     ).filter(pl.col("a").is_not_null() & pl.col("b").is_not_null())
+    return a[0], b[0], part
+
+
+#: Value spaces of node ids, in id order; enterprises get ``agency``/``unit`` from the kind table.
+SPACES = ("account", "address", "claim", "enterprise", "person", "phone")
 
 
 @dataclass
@@ -158,43 +158,46 @@ class Graph:
 
 
 def build_graph(prep: Prepared) -> Graph:
-    """Build the typed node table and the evidence edge table from the prepared frames."""
-    kinds = enterprise_kinds(prep)
-    parts: list[pl.DataFrame] = []
+    """Build the typed node table and the evidence edge table from the prepared frames.
 
-    sp = _ent_expr("employer_id", kinds, _ent_expr("agency_id", kinds, prep.spells))
-    person = _ent("person", pl.col("pid"))
+    Values are interned per value space (one join per edge end against that space's sorted
+    distinct values), so no entity string is built per edge."""
+    kinds = enterprise_kinds(prep)
+    P, C, E = "person", "claim", "enterprise"
+    parts: list[tuple[str, str, pl.DataFrame]] = []
+    person = (P, pl.col("pid"))
+    sp = prep.spells
     disp = sp.filter(pl.col("source") == "dispatch")
     emp = sp.filter(pl.col("source") == "employment")
-    parts.append(_edge(disp, person, pl.col("agency_id_ent"), "dispatched_by", pl.col("start"),
+    parts.append(_edge(disp, person, (E, pl.col("agency_id")), "dispatched_by", pl.col("start"),
                        pl.col("end"), "dispatch", pl.col("source_key")))
-    parts.append(_edge(disp, person, pl.col("employer_id_ent"), "dispatched_to", pl.col("start"),
+    parts.append(_edge(disp, person, (E, pl.col("employer_id")), "dispatched_to", pl.col("start"),
                        pl.col("end"), "dispatch", pl.col("source_key")))
-    parts.append(_edge(emp, person, pl.col("employer_id_ent"), "employed_at", pl.col("start"),
+    parts.append(_edge(emp, person, (E, pl.col("employer_id")), "employed_at", pl.col("start"),
                        pl.col("end"), "employment", pl.col("source_key")))
-    parts.append(_edge(emp, person, pl.col("agency_id_ent"), "dispatched_by", pl.col("start"),
+    parts.append(_edge(emp, person, (E, pl.col("agency_id")), "dispatched_by", pl.col("start"),
                        pl.col("end"), "employment", pl.col("source_key")))
 
-    cl = _ent_expr("last_employer_id", kinds, _ent_expr("agency_id", kinds, prep.claims))
-    claim = _ent("claim", pl.col("claim_id"))
+    cl = prep.claims
+    claim = (C, pl.col("claim_id"))
     parts.append(_edge(cl, person, claim, "filed", pl.col("claim_date"), pl.col("p_end"), "claims",
                        pl.col("claim_id")))
-    parts.append(_edge(cl, claim, pl.col("agency_id_ent"), "claim_agency", source="claims",
+    parts.append(_edge(cl, claim, (E, pl.col("agency_id")), "claim_agency", source="claims",
                        key=pl.col("claim_id")))
-    parts.append(_edge(cl, claim, pl.col("last_employer_id_ent"), "claim_employer", source="claims",
-                       key=pl.col("claim_id")))
-    parts.append(_edge(cl, claim, _ent("phone", pl.col("phone")), "uses_phone", source="claims",
-                       key=pl.col("claim_id")))
-    parts.append(_edge(cl, claim, _ent("account", pl.col("account")), "uses_account",
+    parts.append(_edge(cl, claim, (E, pl.col("last_employer_id")), "claim_employer",
                        source="claims", key=pl.col("claim_id")))
+    parts.append(_edge(cl, claim, ("phone", pl.col("phone")), "uses_phone", source="claims",
+                       key=pl.col("claim_id")))
+    parts.append(_edge(cl, claim, ("account", pl.col("account")), "uses_account", source="claims",
+                       key=pl.col("claim_id")))
 
-    en = _ent_expr("enterprise_id", kinds, prep.enterprises)
-    ent = pl.col("enterprise_id_ent")
+    en = prep.enterprises
+    ent = (E, pl.col("enterprise_id"))
     for col in ("phone", "account", "address"):
-        parts.append(_edge(en, ent, _ent(col, pl.col(col)), f"registered_{col}", source="enterprises",
+        parts.append(_edge(en, ent, (col, pl.col(col)), f"registered_{col}", source="enterprises",
                            key=pl.col("enterprise_id")))
-    parts.append(_edge(en, _ent("person", pl.col("legal_rep")), ent, "legal_rep_of",
-                       source="enterprises", key=pl.col("enterprise_id")))
+    parts.append(_edge(en, (P, pl.col("legal_rep")), ent, "legal_rep_of", source="enterprises",
+                       key=pl.col("enterprise_id")))
 
     cov = (
         prep.applications.filter(pl.col("covered_units").is_not_null())
@@ -203,26 +206,41 @@ def build_graph(prep: Prepared) -> Graph:
         .with_columns(unit=pl.col("unit").str.strip_chars().str.to_uppercase())
         .filter(pl.col("unit").str.len_chars() > 0)
     )
-    cov = _ent_expr("unit", kinds, _ent_expr("enterprise_id", kinds, cov))
-    parts.append(_edge(cov, pl.col("enterprise_id_ent"), pl.col("unit_ent"), "covers",
+    parts.append(_edge(cov, (E, pl.col("enterprise_id")), (E, pl.col("unit")), "covers",
                        pl.date(pl.col("year").cast(pl.Int32), 1, 1), None, "refund_applications",
                        pl.col("application_id")))
 
-    raw = pl.concat(parts, how="vertical_relaxed")
-    ents = pl.concat([raw.select(e=pl.col("a")), raw.select(e=pl.col("b")),
-                      kinds.select(e=_ent(pl.col("ekind"), pl.col("enterprise_id")))]).unique()
-    nodes = ents.sort("e").with_row_index("node_id").select(
-        pl.col("node_id").cast(pl.Int64),
-        pl.col("e").alias("entity"),
-        pl.col("e").str.split_exact(":", 1).struct.field("field_0").alias("kind"),
-    )
-    lookup = nodes.select("entity", "node_id")
-    edges = (
-        raw.join(lookup.rename({"entity": "a", "node_id": "src"}), on="a")
-        .join(lookup.rename({"entity": "b", "node_id": "dst"}), on="b")
-        .select("src", "dst", "etype", "start", "end", "source", "source_key")
-        .sort("src", "dst", "etype", "source_key", "start", nulls_last=True)
-    )
+    # intern values per space: sorted distinct values, ids offset by space
+    values: dict[str, list[pl.Series]] = {s: [] for s in SPACES}
+    values[E].append(kinds.get_column("enterprise_id"))
+    for sa, sb, f in parts:
+        values[sa].append(f.get_column("a"))
+        values[sb].append(f.get_column("b"))
+    tables: dict[str, pl.DataFrame] = {}
+    node_parts: list[pl.DataFrame] = []
+    offset = 0
+    for space in SPACES:
+        v = pl.concat(values[space]).unique().sort() if values[space] else pl.Series([], dtype=pl.String)
+        t = pl.DataFrame({"v": v}).with_row_index("node_id", offset=offset).with_columns(
+            pl.col("node_id").cast(pl.Int64))
+        tables[space] = t
+        offset += t.height
+        if space == E:
+            kind = t.join(kinds.rename({"enterprise_id": "v"}), on="v", how="left").get_column("ekind")
+            node_parts.append(t.select("node_id", pl.format("{}:{}", pl.lit(kind), "v").alias("entity"),
+                                       pl.lit(kind).alias("kind")))
+        else:
+            node_parts.append(t.select("node_id", pl.format("{}:{}", pl.lit(space), "v").alias("entity"),
+                                       pl.lit(space).alias("kind")))
+    nodes = pl.concat(node_parts)
+    edge_parts = []
+    for sa, sb, f in parts:
+        edge_parts.append(
+            f.join(tables[sa].rename({"v": "a", "node_id": "src"}), on="a")
+            .join(tables[sb].rename({"v": "b", "node_id": "dst"}), on="b")
+            .select("src", "dst", "etype", "start", "end", "source", "source_key")
+        )
+    edges = pl.concat(edge_parts)
     return Graph(nodes=nodes, edges=edges, prep=prep, kinds=kinds)
 
 
