@@ -19,16 +19,17 @@ from dupcheck.io import REPORT_CAP, Dataset, load, validate
 BROKEN = Path(__file__).parent / "data" / "io" / "broken"
 DUPCHECK = Path(sys.executable).with_name("dupcheck")
 
-#: Each broken thing in tests/data/io/broken as (file, row, column, message start, fatal).
+#: Each broken thing in tests/data/io/broken as (file, row, column, message start, fatal), in the
+#: order reported: per file, by row, then by contract column order.
 EXPECTED = [
     ("readme.txt", None, None, "not a contract table; ignored", False),
-    ("claims.csv", 6, "id_number", "required value missing", False),
-    ("claims.csv", 3, "benefit_type", "unknown value", False),
     ("claims.csv", 1, "claim_date", "unparseable date", False),
     ("claims.csv", 2, "claim_date", "unparseable date", False),
     ("claims.csv", 2, "birth_date", "unparseable date", False),
+    ("claims.csv", 3, "benefit_type", "unknown value", False),
     ("claims.csv", 4, "claim_id", "duplicated claim_id (also in row(s) 5)", False),
     ("claims.csv", 5, "claim_id", "duplicated claim_id (also in row(s) 4)", False),
+    ("claims.csv", 6, "id_number", "required value missing", False),
     ("employment.csv", None, "start_date", "required column missing", True),
     ("pensions.parquet", None, None, "cannot read Parquet (truncated or corrupt)", True),
     ("deaths.csv", None, None, "empty file (0 bytes)", True),

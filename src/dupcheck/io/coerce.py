@@ -379,4 +379,6 @@ def coerce_table(frame: pl.DataFrame, spec: TableSpec, file: str) -> CoercedTabl
         )
     result = work.select(*out_cols, any_bad.alias("__bad"))
     bad_rows = int(result.get_column("__bad").sum())
+    order = {c.name: i for i, c in enumerate(spec.columns)}
+    problems.sort(key=lambda p: (p.row is None, p.row or 0, order.get(p.column or "", len(order))))
     return CoercedTable(result.drop("__bad"), problems, bad_rows)
