@@ -394,3 +394,12 @@ def test_generated_ids_valid_and_damaged_ids_invalid(seed: int) -> None:
     assert all(ric.calc_check_digit(x) != x[17] for x, k in zip(swapped, ok, strict=True) if k)
     codes = uscc_codes(rng, regions[rng.integers(0, len(regions), n)], "91")
     assert all(uscc.is_valid(x) for x in codes)
+
+
+def test_name_conflict_claimants_keep_clean_records(truth: pl.DataFrame,
+                                                    links: pl.DataFrame) -> None:
+    named = _tagged(truth, "conflict:name")
+    assert named.height > 0
+    own = links.join(named, on="claim_id", how="semi")
+    assert own.height >= 2 * named.height  # at least a spell and its stoppage each
+    assert set(own["corruption"]) == {"none"}

@@ -85,17 +85,21 @@ def _damage_all(world: World) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Damage identities in reference tables and a few claims; returns per-row damage frames."""
     r = world.rates
     real = world.people.select("pid")
+    plan = world.claim_plan()
+    # a name conflict needs reference records that agree on the true name: keep them intact
+    named = plan.filter(pl.col("tags").list.contains("conflict:name")).select("claim_id")
+    keep = world.tables["claims"].join(named, on="claim_id", how="semi")["_pid"].implode()
     records = []
     for name in PERSON_TABLES:
         t = world.tables.get(name)
         if t is None or name == "claims":
             continue
-        t = damage(world.rng, t, r.ref_corruption, r.corruption_weights, real_ids=real)
+        t = damage(world.rng, t, r.ref_corruption, r.corruption_weights, real_ids=real,
+                   eligible=t.select(~pl.col("_pid").is_in(keep)).to_series())
         world.tables[name] = t
         records.append(t.select(pl.lit(name).alias("source"),
                                 pl.col("record_id").alias("source_key"), "_corruption"))
     claims = world.tables["claims"]
-    plan = world.claim_plan()
     protected = claims.select("claim_id").join(plan, on="claim_id", how="left").select(
         pl.col("tags").list.eval(
             pl.element().is_in(["plant:id_invalid", "plant:id_conflict", "plant:input_invalid"])
