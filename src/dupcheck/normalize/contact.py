@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from dupcheck.normalize.ids import V, _add_fold, _apply
+from dupcheck.normalize.ids import V, _add_fold, _apply_frame
 
 __all__ = ["luhn_valid", "normalize_account", "normalize_address", "normalize_phone"]
 
@@ -55,7 +55,7 @@ def normalize_phone(expr: pl.Expr) -> pl.Expr:
     ``13800138000``. A landline written with the country code (``+86 10 8888 6666``) gets its trunk
     ``0`` back (``01088886666``), like the domestic spelling ``010-88886666``.
     """
-    return _apply(expr, _k_phone, pl.String())
+    return _apply_frame(expr, _k_phone, pl.String())
 
 
 def normalize_account(expr: pl.Expr) -> pl.Expr:
@@ -65,7 +65,7 @@ def normalize_account(expr: pl.Expr) -> pl.Expr:
         df = _add_fold(df, V, "f")
         return df.with_columns(out=_null_if_empty(pl.col("f").str.replace_all(r"[^0-9A-Z]", "")))
 
-    return _apply(expr, build, pl.String())
+    return _apply_frame(expr, build, pl.String())
 
 
 def normalize_address(expr: pl.Expr) -> pl.Expr:
@@ -76,7 +76,7 @@ def normalize_address(expr: pl.Expr) -> pl.Expr:
         df = df.with_columns(k=key.str.replace_all(r"[\s\p{P}\p{S}]+", ""))
         return df.with_columns(out=_null_if_empty(pl.col("k")))
 
-    return _apply(expr, build, pl.String())
+    return _apply_frame(expr, build, pl.String())
 
 
 def luhn_valid(expr: pl.Expr) -> pl.Expr:
@@ -91,4 +91,4 @@ def luhn_valid(expr: pl.Expr) -> pl.Expr:
         total = digits.list.eval(term).list.sum()
         return df.with_columns(out=(pl.col("ok") & (total % 10 == 0)).fill_null(False))
 
-    return _apply(expr, build, pl.Boolean())
+    return _apply_frame(expr, build, pl.Boolean())

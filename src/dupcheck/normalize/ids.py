@@ -12,6 +12,12 @@ canonicalised and validated without a Python loop. Conventions (domain.md §8.1,
   today, and the region code against the historical GB/T 2260 list shipped by python-stdnum. A
   number keeps the code in force when it was issued, so, unlike stdnum, the code need not have
   existed in the birth year.
+
+How: each public function runs a small staged kernel on the column (``map_batches``, elementwise),
+so intermediate values are materialised once instead of being repeated in an expression tree.
+Only rows that need work are touched: the Unicode fold runs on rows that are not already plain
+``[0-9X]``, the legacy upgrade on 15-digit rows. The fixed-width checks (check character, birth
+date, region, sex) read the well-shaped ids as one ``18 x n`` digit matrix in numpy.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from collections.abc import Callable
 from functools import cache
 from importlib import resources
 
+import numpy as np
 import polars as pl
 
 __all__ = [
@@ -36,6 +43,7 @@ __all__ = [
     "id_is_valid",
     "is_legacy_raw",
     "legacy_form",
+    "person_id_keys",
     "region_codes",
     "uscc_check_char",
     "uscc_is_valid",
@@ -79,8 +87,253 @@ _FOLD = _fold_map()
 _FOLD_FROM = list(_FOLD)
 _FOLD_TO = list(_FOLD.values())
 
-_ID18 = r"^\d{17}[0-9X]$"
-_ID15 = r"^\d{15}$"
+_ID18 = r"^[0-9]{17}[0-9X]$"
+_ID15 = r"^[0-9]{15}$"
+_DIGITS17 = r"^[0-9]{17}$"
+_CHECK_ASCII = np.frombuffer(_ID_CHECK_CHARS.encode("ascii"), dtype=np.uint8)
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
+
+V = "v"  # name of the input column inside the kernels
+
+
+@cache
+def _region_table() -> np.ndarray:
+    """Boolean lookup table indexed by the 6-digit region code."""
+    table = np.zeros(1_000_000, dtype=bool)
+    table[np.fromiter((int(c) for c in region_codes()), dtype=np.int64)] = True
+    return table
+
+
+# ------------------------------------------------------------------------------------------------
+# series kernels
+
+
+def _fold_series(s: pl.Series) -> pl.Series:
+    """Whitespace out, full-width folded, letters upper-cased; '' -> null.
+
+    The Aho-Corasick pass runs only on rows that are not already plain ``[0-9X]+``.
+    """
+    s = s.cast(pl.String)
+    dirty = (s.str.contains(r"[^0-9X]") | (s.str.len_bytes() == 0)).fill_null(False)
+    where = dirty.arg_true()
+    if where.len() == 0:
+        return s
+    sub = s.gather(where).str.replace_many(_FOLD_FROM, _FOLD_TO)
+    sub = pl.select(pl.when(sub.str.len_bytes() > 0).then(sub)).to_series()
+    return s.clone().scatter(where, sub)
+
+
+def _digit_rows(s: pl.Series, pattern: str, width: int) -> tuple[pl.Series, np.ndarray]:
+    """Rows of ``s`` matching ``pattern`` (fixed ``width`` ASCII) and their ``width x k`` bytes.
+
+    Returns the row indices and a C-contiguous uint8 matrix whose row ``i`` holds character ``i``
+    of every matching value, so per-position arithmetic runs on contiguous numpy arrays.
+    """
+    ok = s.str.contains(pattern).fill_null(False)
+    where = ok.arg_true()
+    sub = s if where.len() == s.len() else s.gather(where)
+    blob = sub.str.join("").cast(pl.Binary).item() if where.len() else b""
+    matrix = np.frombuffer(blob, dtype=np.uint8).reshape(-1, width)
+    return where, np.ascontiguousarray(matrix.T)
+
+
+def _check_index(cols: np.ndarray) -> np.ndarray:
+    """``sum(d_i * w_i) % 11`` of the digit rows ``cols[0:17]`` (indexes ``10X98765432``)."""
+    total = np.zeros(cols.shape[1], dtype=np.int32)
+    for i, w in enumerate(ID_WEIGHTS):
+        total += cols[i].astype(np.int32) * w
+    total -= ord("0") * sum(ID_WEIGHTS)
+    return total % 11
+
+
+def _number(cols: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Decimal value of the digit rows ``start..stop-1`` (int32)."""
+    out = np.zeros(cols.shape[1], dtype=np.int32)
+    for i in range(start, stop):
+        out = out * 10 + (cols[i].astype(np.int32) - ord("0"))
+    return out
+
+
+def _scatter(n: int, where: pl.Series, values: pl.Series) -> pl.Series:
+    """Full-length series: ``values`` at ``where``, null elsewhere."""
+    full = pl.repeat(None, n, dtype=values.dtype, eager=True).alias(values.name)
+    return full.scatter(where, values) if where.len() else full
+
+
+def _check_series(s17: pl.Series) -> pl.Series:
+    """MOD 11-2 check character of each 17-digit value; null for anything else."""
+    where, cols = _digit_rows(s17.cast(pl.String), _DIGITS17, 17)
+    values = pl.Series(s17.name, _check_index(cols)).replace_strict(
+        list(range(11)), list(_ID_CHECK_CHARS), return_dtype=pl.String
+    )
+    return _scatter(s17.len(), where, values)
+
+
+def _canonical_series(clean: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """``(canonical, is_legacy)`` of a cleaned column; only 15-digit rows are rebuilt."""
+    legacy = clean.str.contains(_ID15)
+    where = legacy.fill_null(False).arg_true()
+    if where.len() == 0:
+        return clean, legacy
+    old = clean.gather(where)
+    seq = old.str.slice(12, 3)
+    century = pl.select(
+        pl.when(seq.is_in(["996", "997", "998", "999"])).then(pl.lit("18")).otherwise(pl.lit("19"))
+    ).to_series()
+    body = old.str.slice(0, 6) + century + old.str.slice(6, 9)
+    upgraded = body + _check_series(body)
+    return clean.clone().scatter(where, upgraded), legacy
+
+
+def _id_parts(pid: pl.Series, today: dt.date | None = None) -> pl.DataFrame:
+    """``id_valid, id_birth, id_gender`` of canonical ids, from the digit matrix of well-shaped rows."""
+    n = pid.len()
+    limit = today or dt.date.today()
+    where, cols = _digit_rows(pid.cast(pl.String), _ID18, 18)
+    check_ok = _CHECK_ASCII[_check_index(cols)] == cols[17]
+    year, month, day = _number(cols, 6, 10), _number(cols, 10, 12), _number(cols, 12, 14)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_ok = (month >= 1) & (month <= 12)
+    dim = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + (leap & (month == 2))
+    date_ok = month_ok & (day >= 1) & (day <= dim)
+    y, m, d = np.where(date_ok, year, 1970), np.where(date_ok, month, 1), np.where(date_ok, day, 1)
+    months = ((y - 1970) * 12 + (m - 1)).astype("datetime64[M]")
+    birth = months.astype("datetime64[D]") + (d - 1).astype("timedelta64[D]")
+    in_range = (birth >= np.datetime64(MIN_BIRTH)) & (birth <= np.datetime64(limit))
+    region_ok = _region_table()[_number(cols, 0, 6)]
+    valid_sub = check_ok & date_ok & in_range & region_ok
+    valid = np.zeros(n, dtype=bool)
+    valid[where.to_numpy()] = valid_sub
+    birth_days = pl.Series("id_birth", birth.astype(np.int64).astype(np.int32)).cast(pl.Date)
+    birth_sub = pl.select(pl.when(pl.Series(date_ok)).then(birth_days)).to_series()
+    male = pl.Series("male", (cols[16] - ord("0")) % 2 == 1)
+    gender_sub = pl.select(
+        pl.when(male).then(pl.lit("M")).otherwise(pl.lit("F")).alias("id_gender")
+    ).to_series()
+    return pl.DataFrame(
+        [
+            pl.Series("id_valid", valid),
+            _scatter(n, where, birth_sub.alias("id_birth")),
+            _scatter(n, where, gender_sub),
+        ]
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# expressions
+
+
+def _apply(expr: pl.Expr, fn: Callable[[pl.Series], pl.Series], dtype: pl.DataType) -> pl.Expr:
+    """Run a series kernel over the column as an elementwise ``map_batches`` expression.
+
+    Kernels materialise their intermediate values, so a value used several times (the cleaned
+    id) is computed once, and the expression tree stays small however the functions are nested.
+    """
+
+    def run(s: pl.Series) -> pl.Series:
+        return fn(s).alias(s.name)
+
+    return expr.map_batches(run, return_dtype=dtype, is_elementwise=True)
+
+
+def clean_id(expr: pl.Expr) -> pl.Expr:
+    """Cleaned id: no whitespace (U+3000 too), ASCII digits, upper-case letters; '' -> null."""
+    return _apply(expr, _fold_series, pl.String())
+
+
+def clean_uscc(expr: pl.Expr) -> pl.Expr:
+    """Cleaned USCC: the same folding as :func:`clean_id`."""
+    return _apply(expr, _fold_series, pl.String())
+
+
+def id_check_char(expr17: pl.Expr) -> pl.Expr:
+    """MOD 11-2 check character of a 17-digit string (null unless exactly 17 ASCII digits)."""
+    return _apply(expr17, _check_series, pl.String())
+
+
+def canonical_id(expr: pl.Expr) -> pl.Expr:
+    """Canonical 18-character id: cleaned, 15-digit legacy numbers upgraded; else the cleaned value."""
+    return _apply(expr, lambda s: _canonical_series(_fold_series(s))[0], pl.String())
+
+
+def is_legacy_raw(expr: pl.Expr) -> pl.Expr:
+    """True where the raw id, once cleaned, is a 15-digit legacy number (null for null)."""
+    return _apply(expr, lambda s: _fold_series(s).str.contains(_ID15), pl.Boolean())
+
+
+def id_birth_date(canon: pl.Expr) -> pl.Expr:
+    """Birth date encoded in a canonical id (null if malformed or not a real calendar date)."""
+    return _apply(canon, lambda s: _id_parts(s).get_column("id_birth"), pl.Date())
+
+
+def id_gender(canon: pl.Expr) -> pl.Expr:
+    """'M' when the 17th character (sequence) is odd, 'F' when even; null if malformed."""
+    return _apply(canon, lambda s: _id_parts(s).get_column("id_gender"), pl.String())
+
+
+def legacy_form(canon: pl.Expr) -> pl.Expr:
+    """15-digit legacy form of a canonical id (century and check character dropped); else null."""
+
+    def run(s: pl.Series) -> pl.Series:
+        s = s.cast(pl.String)
+        return pl.select(
+            pl.when(s.str.contains(_ID18)).then(s.str.slice(0, 6) + s.str.slice(8, 9))
+        ).to_series()
+
+    return _apply(canon, run, pl.String())
+
+
+def id_is_valid(canon: pl.Expr, today: dt.date | None = None) -> pl.Expr:
+    """True for a well-formed id with right check character, real birth date and known region.
+
+    ``today`` (default: the current date) bounds the birth date. Never null: a null id is False.
+    """
+    return _apply(canon, lambda s: _id_parts(s, today).get_column("id_valid"), pl.Boolean())
+
+
+PERSON_ID_DTYPE = pl.Struct(
+    {
+        "pid": pl.String,
+        "id_legacy": pl.Boolean,
+        "id_valid": pl.Boolean,
+        "id_birth": pl.Date,
+        "id_gender": pl.String,
+    }
+)
+
+
+def _person_series(raw: pl.Series) -> pl.Series:
+    """All id keys of :func:`dupcheck.normalize.add_person_keys` in one pass, as a struct."""
+    pid, legacy = _canonical_series(_fold_series(raw))
+    parts = _id_parts(pid)
+    frame = pl.DataFrame([pid.alias("pid"), legacy.fill_null(False).alias("id_legacy")])
+    return frame.hstack(parts).select(pl.struct(list(PERSON_ID_DTYPE.to_schema()))).to_series()
+
+
+def person_id_keys(expr: pl.Expr) -> pl.Expr:
+    """Struct of ``pid, id_legacy, id_valid, id_birth, id_gender`` from a raw id, in one pass."""
+    return _apply(expr, _person_series, PERSON_ID_DTYPE)
+
+
+# ------------------------------------------------------------------------------------------------
+# USCC (enterprise columns are small: plain polars expressions per position)
+
+
+def _add_fold(df: pl.DataFrame, src: str, out: str) -> pl.DataFrame:
+    """Frame helper: :func:`_fold_series` of column ``src`` into ``out``."""
+    return df.with_columns(_fold_series(df.get_column(src)).alias(out))
+
+
+def _frame(s: pl.Series) -> pl.DataFrame:
+    """One-column working frame (column ``v``) holding ``s`` as strings."""
+    return pl.DataFrame({V: s.cast(pl.String)})
+
+
+def _apply_frame(
+    expr: pl.Expr, build: Callable[[pl.DataFrame], pl.DataFrame], dtype: pl.DataType
+) -> pl.Expr:
+    """Run a staged frame kernel (input column ``v`` -> output column ``out``) as an expression."""
+    return _apply(expr, lambda s: build(_frame(s)).get_column("out"), dtype)
 
 
 @cache
@@ -100,256 +353,6 @@ def region_codes() -> frozenset[str]:
         elif len(prefix) + len(token) == 6 and token.isdigit():
             codes.add(prefix + token)
     return frozenset(codes)
-
-
-@cache
-def _region_series() -> pl.Series:
-    """Sorted region codes as a Series (stable input for ``is_in``)."""
-    return pl.Series("region", sorted(region_codes()), dtype=pl.String)
-
-
-V = "v"  # name of the working column inside the kernels
-
-
-def _frame(s: pl.Series) -> pl.DataFrame:
-    """One-column working frame (column ``v``) holding ``s`` as strings."""
-    return pl.DataFrame({V: s.cast(pl.String)})
-
-
-def _apply(
-    expr: pl.Expr, build: Callable[[pl.DataFrame], pl.DataFrame], dtype: pl.DataType
-) -> pl.Expr:
-    """Run a staged frame kernel (input column ``v`` -> output column ``out``) as an expression.
-
-    Kernels materialise their intermediate columns, so a value used several times (the cleaned
-    id, its integer form) is computed once, and the expression tree stays small however deeply the
-    public functions are nested. Per batch, elementwise, so it works in lazy and streaming plans.
-    """
-
-    def series_fn(s: pl.Series) -> pl.Series:
-        return build(_frame(s)).get_column("out").alias(s.name)
-
-    return expr.map_batches(series_fn, return_dtype=dtype, is_elementwise=True)
-
-
-def _add_fold(df: pl.DataFrame, src: str, out: str) -> pl.DataFrame:
-    """Whitespace out, full-width folded, letters upper-cased (one Aho-Corasick pass); '' -> null."""
-    df = df.with_columns(pl.col(src).str.replace_many(_FOLD_FROM, _FOLD_TO).alias(out))
-    return df.with_columns(pl.when(pl.col(out).str.len_bytes() > 0).then(pl.col(out)).alias(out))
-
-
-def _check_from_n13(n13: pl.Expr) -> pl.Expr:
-    """Check character from the base-13 reading of the 17 digits (see :func:`_add_check`)."""
-    weighted_mod11 = (n13 % 11) * 2 % 11
-    return weighted_mod11.replace_strict(
-        list(range(11)), list(_ID_CHECK_CHARS), default=None, return_dtype=pl.String
-    )
-
-
-def _add_check(df: pl.DataFrame, src17: str, out: str) -> pl.DataFrame:
-    """MOD 11-2 check character of column ``src17`` (17 ASCII digits, else null) into ``out``.
-
-    The weighted sum ``S = sum(d_i * w_i)`` with ``w_i = 2**(18-i) mod 11`` is taken mod 11 without
-    17 digit extractions: since 13 = 2 (mod 11), reading the digits in base 13 gives
-    ``int13 = sum(d_i * 13**(17-i)) = sum(d_i * 2**(17-i)) (mod 11)``, so ``S = 2 * int13 (mod 11)``.
-    ``13**17 < 2**63``, so one vectorised ``to_integer(base=13)`` per id suffices (about 5x faster
-    than 17 integer divisions). Tests check it against the explicit weights and against stdnum.
-    """
-    body = pl.col(src17)
-    n13 = (
-        pl.when(body.str.contains(r"^[0-9]{17}$"))
-        .then(body)
-        .str.to_integer(base=13, dtype=pl.Int64, strict=False)
-    )
-    return df.with_columns(_check_from_n13(n13).alias(out))
-
-
-def _upgrade(clean: pl.Series) -> pl.Series:
-    """18-character forms of cleaned 15-digit ids (century 18 for sequences 996-999, else 19)."""
-    c = pl.col("c")
-    century = pl.when(c.str.slice(12, 3).is_in(["996", "997", "998", "999"])).then(pl.lit("18"))
-    body = pl.concat_str([c.str.slice(0, 6), century.otherwise(pl.lit("19")), c.str.slice(6, 9)])
-    df = _add_check(pl.DataFrame({"c": clean}).with_columns(b=body), "b", "k")
-    return df.select(pl.concat_str([pl.col("b"), pl.col("k")])).to_series()
-
-
-def _add_canonical(df: pl.DataFrame, clean: str, out: str, legacy: str) -> pl.DataFrame:
-    """Canonical id of the cleaned column into ``out``; ``legacy`` flags 15-digit inputs.
-
-    Only the legacy rows (usually a few percent) are upgraded and scattered back.
-    """
-    df = df.with_columns(pl.col(clean).str.contains(_ID15).alias(legacy))
-    where = df.get_column(legacy).fill_null(False).arg_true()
-    result = df.get_column(clean).alias(out)
-    if where.len() > 0:
-        result = result.clone().scatter(where, _upgrade(result.gather(where)))
-    return df.with_columns(result)
-
-
-def _shaped_expr(canon: pl.Expr) -> pl.Expr:
-    """True where the value has the 18-character shape (17 digits then a digit or X); never null."""
-    return canon.str.contains(_ID18).fill_null(False)
-
-
-def _birth_expr(canon: pl.Expr, shaped: pl.Expr | None = None) -> pl.Expr:
-    """Date in characters 7-14 of an 18-character id; null when not a real calendar date."""
-    ok = _shaped_expr(canon) if shaped is None else shaped
-    return pl.when(ok).then(canon.str.slice(6, 8)).str.strptime(pl.Date, "%Y%m%d", strict=False)
-
-
-def _gender_expr(canon: pl.Expr, shaped: pl.Expr | None = None) -> pl.Expr:
-    """'M' for an odd 17th character, 'F' for even; null for a malformed id."""
-    ok = _shaped_expr(canon) if shaped is None else shaped
-    odd = canon.str.slice(16, 1).is_in(["1", "3", "5", "7", "9"])
-    return pl.when(ok).then(pl.when(odd).then(pl.lit("M")).otherwise(pl.lit("F")))
-
-
-def _legacy_form_expr(canon: pl.Expr) -> pl.Expr:
-    """15-digit form of an 18-character id (century and check dropped); null otherwise."""
-    return pl.when(_shaped_expr(canon)).then(
-        pl.concat_str([canon.str.slice(0, 6), canon.str.slice(8, 9)])
-    )
-
-
-def _add_valid(
-    df: pl.DataFrame,
-    canon: str,
-    out: str,
-    today: dt.date | None = None,
-    *,
-    shaped: str | None = None,
-    birth: str | None = None,
-) -> pl.DataFrame:
-    """Validity of the canonical column into ``out`` (never null).
-
-    ``shaped`` and ``birth`` name columns already computed by the caller (else computed here).
-    """
-    p = pl.col(canon)
-    limit = today or dt.date.today()
-    tmp = f"{out}__"
-    if shaped is None:
-        df = df.with_columns(_shaped_expr(p).alias(tmp + "s"))
-    ok = pl.col(shaped or tmp + "s")
-    if birth is None:
-        df = df.with_columns(_birth_expr(p, ok).alias(tmp + "d"))
-    born = pl.col(birth or tmp + "d")
-    n13 = pl.when(ok).then(p.str.slice(0, 17)).str.to_integer(base=13, dtype=pl.Int64, strict=False)
-    valid = (
-        ok
-        & (_check_from_n13(n13) == p.str.slice(17, 1)).fill_null(False)
-        & born.is_between(pl.lit(MIN_BIRTH), pl.lit(limit), closed="both").fill_null(False)
-        & p.str.slice(0, 6).is_in(_region_series().implode()).fill_null(False)
-    )
-    return df.with_columns(valid.alias(out)).drop([c for c in df.columns if c.startswith(tmp)])
-
-
-def _k_clean(df: pl.DataFrame) -> pl.DataFrame:
-    return _add_fold(df, V, "out")
-
-
-def _k_check(df: pl.DataFrame) -> pl.DataFrame:
-    return _add_check(df, V, "out")
-
-
-def _k_canonical(df: pl.DataFrame) -> pl.DataFrame:
-    return _add_canonical(_add_fold(df, V, "c"), "c", "out", "leg")
-
-
-def _k_legacy_raw(df: pl.DataFrame) -> pl.DataFrame:
-    return _add_fold(df, V, "c").with_columns(out=pl.col("c").str.contains(_ID15))
-
-
-def _k_birth(df: pl.DataFrame) -> pl.DataFrame:
-    return df.with_columns(out=_birth_expr(pl.col(V)))
-
-
-def _k_gender(df: pl.DataFrame) -> pl.DataFrame:
-    return df.with_columns(out=_gender_expr(pl.col(V)))
-
-
-def _k_legacy_form(df: pl.DataFrame) -> pl.DataFrame:
-    return df.with_columns(out=_legacy_form_expr(pl.col(V)))
-
-
-def clean_id(expr: pl.Expr) -> pl.Expr:
-    """Cleaned id: no whitespace (U+3000 too), ASCII digits, upper-case letters; '' -> null."""
-    return _apply(expr, _k_clean, pl.String())
-
-
-def clean_uscc(expr: pl.Expr) -> pl.Expr:
-    """Cleaned USCC: the same folding as :func:`clean_id`."""
-    return _apply(expr, _k_clean, pl.String())
-
-
-def id_check_char(expr17: pl.Expr) -> pl.Expr:
-    """MOD 11-2 check character of a 17-digit string (null unless exactly 17 ASCII digits)."""
-    return _apply(expr17, _k_check, pl.String())
-
-
-def canonical_id(expr: pl.Expr) -> pl.Expr:
-    """Canonical 18-character id: cleaned, 15-digit legacy numbers upgraded; else the cleaned value."""
-    return _apply(expr, _k_canonical, pl.String())
-
-
-def is_legacy_raw(expr: pl.Expr) -> pl.Expr:
-    """True where the raw id, once cleaned, is a 15-digit legacy number (null for null)."""
-    return _apply(expr, _k_legacy_raw, pl.Boolean())
-
-
-def id_birth_date(canon: pl.Expr) -> pl.Expr:
-    """Birth date encoded in a canonical id (null if malformed or not a real calendar date)."""
-    return _apply(canon, _k_birth, pl.Date())
-
-
-def id_gender(canon: pl.Expr) -> pl.Expr:
-    """'M' when the 17th character (sequence) is odd, 'F' when even; null if malformed."""
-    return _apply(canon, _k_gender, pl.String())
-
-
-def legacy_form(canon: pl.Expr) -> pl.Expr:
-    """15-digit legacy form of a canonical id (century and check character dropped); else null."""
-    return _apply(canon, _k_legacy_form, pl.String())
-
-
-def id_is_valid(canon: pl.Expr, today: dt.date | None = None) -> pl.Expr:
-    """True for a well-formed id with right check character, real birth date and known region.
-
-    ``today`` (default: the current date) bounds the birth date. Never null: a null id is False.
-    """
-
-    def build(df: pl.DataFrame) -> pl.DataFrame:
-        return _add_valid(df, V, "out", today)
-
-    return _apply(canon, build, pl.Boolean())
-
-
-PERSON_ID_DTYPE = pl.Struct(
-    {
-        "pid": pl.String,
-        "id_legacy": pl.Boolean,
-        "id_valid": pl.Boolean,
-        "id_birth": pl.Date,
-        "id_gender": pl.String,
-    }
-)
-
-
-def _k_person(df: pl.DataFrame) -> pl.DataFrame:
-    """All id keys of :func:`dupcheck.normalize.add_person_keys` in one pass, as a struct."""
-    df = _add_canonical(_add_fold(df, V, "c"), "c", "pid", "id_legacy")
-    pid = pl.col("pid")
-    df = df.with_columns(pl.col("id_legacy").fill_null(False), _shaped_expr(pid).alias("s"))
-    df = df.with_columns(
-        _birth_expr(pid, pl.col("s")).alias("id_birth"),
-        _gender_expr(pid, pl.col("s")).alias("id_gender"),
-    )
-    df = _add_valid(df, "pid", "id_valid", shaped="s", birth="id_birth")
-    return df.select(out=pl.struct(list(PERSON_ID_DTYPE.to_schema())))
-
-
-def person_id_keys(expr: pl.Expr) -> pl.Expr:
-    """Struct of ``pid, id_legacy, id_valid, id_birth, id_gender`` from a raw id, in one pass."""
-    return _apply(expr, _k_person, PERSON_ID_DTYPE)
 
 
 def _add_uscc_check(df: pl.DataFrame, src17: str, out: str) -> pl.DataFrame:
@@ -385,7 +388,7 @@ def _k_uscc_valid(df: pl.DataFrame) -> pl.DataFrame:
 
 def uscc_check_char(expr17: pl.Expr) -> pl.Expr:
     """GB 32100 MOD 31 check character of 17 USCC characters (null if length or alphabet wrong)."""
-    return _apply(expr17, _k_uscc_check, pl.String())
+    return _apply_frame(expr17, _k_uscc_check, pl.String())
 
 
 def uscc_is_valid(expr: pl.Expr) -> pl.Expr:
@@ -394,4 +397,4 @@ def uscc_is_valid(expr: pl.Expr) -> pl.Expr:
     Codes starting with a letter (A, N, Y registration authorities) are accepted, unlike stdnum.
     Never null: a null code is False.
     """
-    return _apply(expr, _k_uscc_valid, pl.Boolean())
+    return _apply_frame(expr, _k_uscc_valid, pl.Boolean())
