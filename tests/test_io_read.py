@@ -360,3 +360,15 @@ def test_from_frames_takes_lazy_frames_and_ignores_unknown_tables() -> None:
     ds = Dataset.from_frames(claims=lazy, Notes=pl.DataFrame({"x": [1]}))
     assert ds["claims"].height == 1
     assert [(p.file, p.message) for p in ds.problems] == [("Notes", "not a contract table; ignored")]
+
+
+def test_unconvertible_parquet_columns_are_fatal_not_a_crash(tmp_path: Path) -> None:
+    pl.DataFrame({
+        "claim_id": ["S1"], "id_number": ["1"], "name": ["a"], "benefit_type": ["ui_benefit"],
+        "claim_date": [{"y": 2021, "m": 8}],  # a struct where a date belongs
+    }).write_parquet(tmp_path / "claims.parquet")
+    pl.DataFrame({"enterprise_id": [b"\xff\xfe"]}).write_parquet(tmp_path / "enterprises.parquet")
+    report = validate(tmp_path)
+    fatal = {(p.file, p.column) for p in report.problems if p.fatal}
+    assert ("claims.parquet", "claim_date") in fatal
+    assert any(f == "enterprises.parquet" for f, _ in fatal)

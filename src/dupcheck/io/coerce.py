@@ -312,7 +312,7 @@ def coerce_table(frame: pl.DataFrame, spec: TableSpec, file: str) -> CoercedTabl
     present = [c for c in spec.columns if c.name in frame.columns]
     for c in present:
         dtype = frame.schema[c.name]
-        if _is_nested(dtype) and c.kind != "list":
+        if _is_nested(dtype) and not (c.kind == "list" and isinstance(dtype, (pl.List, pl.Array))):
             problems.append(Problem(file, None, c.name, None,
                                     f"column has type {dtype}, expected {c.dtype}", fatal=True))
     if problems:

@@ -13,7 +13,7 @@ from dupcheck.io.coerce import coerce_table
 from dupcheck.io.read import RawTable, discover, match_frame, normalize_header, read_table
 from dupcheck.schema import TABLES
 
-__all__ = ["Dataset", "collect", "load"]
+__all__ = ["REQUIRED_TABLES", "Dataset", "collect", "collect_frames", "load"]
 
 #: Tables that must be present in a data folder (contract §1: only claims).
 REQUIRED_TABLES: tuple[str, ...] = tuple(name for name, spec in TABLES.items() if spec.required)
@@ -76,7 +76,12 @@ def _finish(
         problems += raw.problems
         if raw.frame is None or raw.fatal:
             continue
-        coerced = coerce_table(raw.frame, TABLES[raw.name], raw.file)
+        try:
+            coerced = coerce_table(raw.frame, TABLES[raw.name], raw.file)
+        except pl.exceptions.PolarsError as exc:  # e.g. a Binary column that is not UTF-8
+            msg = f"cannot convert to the contract types: {str(exc).splitlines()[0]}"
+            problems.append(Problem(raw.file, None, None, None, msg, fatal=True))
+            continue
         problems += coerced.problems
         if coerced.frame is not None:
             dataset.tables[raw.name] = coerced.frame

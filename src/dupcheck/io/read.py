@@ -19,7 +19,15 @@ from dupcheck.errors import Problem
 from dupcheck.masking import mask_id
 from dupcheck.schema import TABLES, TableSpec
 
-__all__ = ["RawTable", "discover", "normalize_header", "read_csv_raw", "read_parquet_raw", "read_table"]
+__all__ = [
+    "RawTable",
+    "discover",
+    "match_frame",
+    "normalize_header",
+    "read_csv_raw",
+    "read_parquet_raw",
+    "read_table",
+]
 
 _SUFFIXES = (".parquet", ".csv")
 
