@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from dupcheck.normalize import (
     SURNAME_READINGS,
+    name_keys,
     name_pinyin,
     name_pinyin_readings,
     normalize_name,
@@ -175,3 +176,11 @@ def test_primary_key_is_first_reading(values: list[str | None]) -> None:
         if r is not None:
             assert r[0] == k and len(set(r)) == len(r)
             assert all(x.isalnum() and x == x.lower() for x in r)
+
+
+@FAST
+@given(st.lists(names, min_size=1, max_size=30))
+def test_name_keys_struct_agrees_with_parts(values: list[str | None]) -> None:
+    keys = name_keys(ser(values)).struct.unnest()
+    assert keys["name_norm"].to_list() == normalize_names(ser(values)).to_list()
+    assert keys["name_py"].to_list() == name_pinyin(ser(values)).to_list()

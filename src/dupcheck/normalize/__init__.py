@@ -34,6 +34,8 @@ from dupcheck.normalize.ids import (
 )
 from dupcheck.normalize.names import (
     SURNAME_READINGS,
+    name_keys,
+    name_keys_expr,
     name_pinyin,
     name_pinyin_readings,
     normalize_name,
@@ -57,6 +59,8 @@ __all__ = [
     "is_legacy_raw",
     "legacy_form",
     "luhn_valid",
+    "name_keys",
+    "name_keys_expr",
     "name_pinyin",
     "name_pinyin_readings",
     "normalize_account",
@@ -104,20 +108,16 @@ def add_person_keys(
     if missing:
         raise InputError(f"add_person_keys: column(s) {', '.join(missing)} not in the frame")
     col = {k: prefix + k for k in PERSON_KEY_COLUMNS}
-    tmp = f"__{prefix}id_keys__"
-    first = [person_id_keys(pl.col(id_col).cast(pl.String)).alias(tmp)]
+    tmp_id, tmp_name = f"__{prefix}id_keys__", f"__{prefix}name_keys__"
+    first = [person_id_keys(pl.col(id_col).cast(pl.String)).alias(tmp_id)]
     if name_col is not None:
-        first.append(normalize_name_expr(pl.col(name_col).cast(pl.String)).alias(col["name_norm"]))
+        first.append(name_keys_expr(pl.col(name_col).cast(pl.String)).alias(tmp_name))
     out = frame.with_columns(first)
     id_fields = ("pid", "id_legacy", "id_valid", "id_birth", "id_gender")
-    out = out.with_columns(
-        [pl.col(tmp).struct.field(f).alias(col[f]) for f in id_fields]
-        + (
-            [pinyin_expr(pl.col(col["name_norm"]), normalized=True).alias(col["name_py"])]
-            if name_col is not None
-            else []
-        )
-    ).drop(tmp)
+    fields = [pl.col(tmp_id).struct.field(f).alias(col[f]) for f in id_fields]
+    if name_col is not None:
+        fields += [pl.col(tmp_name).struct.field(f).alias(col[f]) for f in ("name_norm", "name_py")]
+    out = out.with_columns(fields).drop([tmp_id] + ([tmp_name] if name_col is not None else []))
     added: list[str] = [
         c for k, c in col.items() if name_col is not None or k not in ("name_norm", "name_py")
     ]

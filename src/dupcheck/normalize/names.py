@@ -26,6 +26,8 @@ import polars as pl
 __all__ = [
     "MIDDLE_DOTS",
     "SURNAME_READINGS",
+    "name_keys",
+    "name_keys_expr",
     "name_pinyin",
     "name_pinyin_readings",
     "normalize_name",
@@ -186,7 +188,7 @@ def _norm_then(fn: Callable[[Sequence[str]], list[Any]]) -> Callable[[list[str]]
 
     def run(values: list[str]) -> list[Any]:
         normed = _normalize_many(values)
-        present = [v for v in normed if v is not None]
+        present = sorted({v for v in normed if v is not None})
         results = dict(zip(present, fn(present), strict=True))
         return [None if v is None else results[v] for v in normed]
 
@@ -203,6 +205,27 @@ def name_pinyin_readings(s: pl.Series, *, normalized: bool = False) -> pl.Series
     """List of alternative pinyin keys per name (primary first; heteronym surnames expanded)."""
     fn = _readings_many if normalized else _norm_then(_readings_many)
     return _map_unique(s, fn, pl.List(pl.String()))
+
+
+NAME_KEYS_DTYPE = pl.Struct({"name_norm": pl.String, "name_py": pl.String})
+
+
+def _keys_many(values: list[str]) -> list[dict[str, str | None]]:
+    """``{name_norm, name_py}`` of distinct raw names (pinyin once per distinct normal form)."""
+    normed = _normalize_many(values)
+    present = sorted({v for v in normed if v is not None})
+    py = dict(zip(present, _pinyin_many(present), strict=True))
+    return [{"name_norm": v, "name_py": None if v is None else py[v]} for v in normed]
+
+
+def name_keys(s: pl.Series) -> pl.Series:
+    """Struct of ``name_norm`` and ``name_py`` per name, from one pass over distinct values."""
+    return _map_unique(s, _keys_many, NAME_KEYS_DTYPE)
+
+
+def name_keys_expr(expr: pl.Expr) -> pl.Expr:
+    """Expression form of :func:`name_keys` (what ``add_person_keys`` uses)."""
+    return expr.map_batches(name_keys, return_dtype=NAME_KEYS_DTYPE, is_elementwise=True)
 
 
 def normalize_name_expr(expr: pl.Expr) -> pl.Expr:
