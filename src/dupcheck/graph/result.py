@@ -98,23 +98,40 @@ class GraphResult:
         return "\n".join(lines)
 
     def write(self, out: Path | str) -> None:
-        """Write ``alerts.parquet`` and ``alerts.graphml`` (the union of all alert subgraphs,
-        each node and edge tagged with the ``;``-joined ids of its alerts)."""
+        """Write ``alerts.parquet`` and ``alerts.graphml``: the union of all alert subgraphs, each
+        node and edge tagged with the ``;``-joined ids of the alerts it belongs to."""
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         self.alerts.write_parquet(out / "alerts.parquet")
-        union = nx.Graph()
-        for alert_id in self.alerts.get_column("alert_id").to_list():
-            g = self.alert_graph(alert_id)
-            for n, attrs in g.nodes(data=True):
-                prev = union.nodes[n].get("alerts", "") if n in union else ""
-                union.add_node(n, **attrs)
-                union.nodes[n]["alerts"] = f"{prev};{alert_id}" if prev else alert_id
-            for u, v, attrs in g.edges(data=True):
-                prev = union.edges[u, v].get("alerts", "") if union.has_edge(u, v) else ""
-                union.add_edge(u, v, **attrs)
-                union.edges[u, v]["alerts"] = f"{prev};{alert_id}" if prev else alert_id
-        write_graphml(union, out / "alerts.graphml")
+        write_graphml(self.alerts_networkx(), out / "alerts.graphml")
+
+    def alerts_networkx(self) -> nx.Graph:
+        """All alert subgraphs in one ``nx.Graph`` (membership computed with joins, not per alert)."""
+        member = (
+            self.alerts.select("alert_id", pl.col("entities").alias("entity")).explode("entity")
+            .join(self.graph.nodes.select("entity", "node_id"), on="entity", how="left")
+        )
+        g = subgraph_to_networkx(self.graph, member.get_column("node_id").drop_nulls().unique().to_list())
+        by_node = member.group_by("entity").agg(pl.col("alert_id").unique().sort().str.join(";"))
+        for entity, ids in by_node.iter_rows():
+            if entity not in g:
+                g.add_node(entity, kind=entity.partition(":")[0], node_id=-1)
+            g.nodes[entity]["alerts"] = ids
+        m = member.drop_nulls("node_id").select("alert_id", "node_id")
+        e = self.graph.edges.select("src", "dst").unique()
+        e = e.join(m.rename({"node_id": "src"}), on="src").join(
+            m.rename({"node_id": "dst"}), on=["dst", "alert_id"])
+        lookup = self.graph.nodes.select("node_id", "entity")
+        tagged = (
+            e.join(lookup.rename({"node_id": "src", "entity": "u"}), on="src")
+            .join(lookup.rename({"node_id": "dst", "entity": "v"}), on="dst")
+            .group_by("u", "v").agg(pl.col("alert_id").unique().sort().str.join(";"))
+        )
+        for u, v, ids in tagged.iter_rows():
+            if g.has_edge(u, v):
+                g.edges[u, v]["alerts"] = ids
+        g.remove_edges_from([(u, v) for u, v, a in g.edges(data="alerts") if a is None])
+        return g
 
 
 def _flagged(evidence: pl.DataFrame | None) -> pl.DataFrame | None:
