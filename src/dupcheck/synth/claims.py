@@ -107,7 +107,8 @@ def _assign(world: World, n: int) -> tuple[np.ndarray, np.ndarray]:
     k = min(round(r.two_problems * n), n - pos)
     if k > 0:
         pairs = [(a, b) for i, a in enumerate(COMBINABLE) for b in COMBINABLE[i + 1:]
-                 if {a, b} != {"stop_reason", "stop_reason_missing"}]
+                 if {a, b} != {"stop_reason", "stop_reason_missing"}
+                 and {a, b} != {"employed", "stop_reason_missing"}]  # SRM optional when employed
         chosen = rng.integers(0, len(pairs), k)
         cat1[order[pos:pos + k]] = [pairs[c][0] for c in chosen]
         cat2[order[pos:pos + k]] = [pairs[c][1] for c in chosen]

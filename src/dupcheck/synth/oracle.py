@@ -141,12 +141,15 @@ def expected_rules(
     ev.append(wrong.select("claim_id", pl.lit("STOP_REASON").alias("rule"),
                            pl.col("record_id").alias("alt"), pl.lit("stoppages").alias("source"),
                            pl.col("stop_id").alias("source_key")))
-    missing = last.join(sj.select("claim_id"), on="claim_id", how="anti")
-    ev.append(_ev(missing, "STOP_REASON_MISSING", "employment"))
+    # a spell running at the claim date: EMPLOYED carries the case, SRM is optional (§4), so
+    # the truth leaves it out
     running = base.join(emp, on="_pid").filter(
         (pl.col("start_date") <= pl.col("cd"))
         & (pl.col("end_date").is_null() | (pl.col("end_date") > pl.col("cd")))
     ).select("claim_id").unique()
+    missing = last.join(sj.select("claim_id"), on="claim_id", how="anti").join(
+        running, on="claim_id", how="anti")
+    ev.append(_ev(missing, "STOP_REASON_MISSING", "employment"))
     no_spell = base.join(last.select("claim_id"), on="claim_id", how="anti").join(
         running, on="claim_id", how="anti")
     ev.append(no_spell.select(
