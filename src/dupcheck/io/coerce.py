@@ -185,11 +185,28 @@ def _is_nested(dtype: pl.DataType) -> bool:
     return isinstance(dtype, (pl.List, pl.Array, pl.Struct))
 
 
-def _text_of(name: str, dtype: pl.DataType) -> pl.Expr:
-    """Cleaned text of a column of any dtype (used for parsing and for reporting values)."""
-    col = pl.col(name)
+def _native(column: Column, dtype: pl.DataType) -> bool:
+    """True when a typed column converts to its contract dtype without going through text."""
+    kind = column.kind
+    if kind == "date":
+        return dtype == pl.Date() or isinstance(dtype, pl.Datetime)
+    if kind == "bool":
+        return dtype == pl.Boolean()
+    if kind == "int":
+        return dtype.is_integer()
+    if kind == "money":
+        return (isinstance(dtype, pl.Decimal) and (dtype.scale or 0) <= 2) or dtype.is_integer()
+    return False
+
+
+def _text_of(column: Column, dtype: pl.DataType) -> pl.Expr:
+    """Cleaned text of a column, used for parsing and for reporting values; a natively typed column
+    is passed through as is (only its nulls matter, and reported values are cast when shown)."""
+    col = pl.col(column.name)
     if dtype == pl.String():
         return clean_text(col)
+    if _native(column, dtype):
+        return col
     if isinstance(dtype, (pl.List, pl.Array)):
         return clean_text(col.cast(pl.List(pl.String())).list.join(";"))
     if isinstance(dtype, pl.Datetime):
@@ -207,23 +224,22 @@ def _coerce_column(
     """
     dtype = src.dtype
     kind = column.kind
+    native = _native(column, dtype)
     special: pl.Series | None = None
     if kind == "date":
-        if dtype == pl.Date():
-            value = src
-        elif isinstance(dtype, pl.Datetime):
-            value = src.dt.date()
+        if native:
+            value = src.dt.date() if isinstance(dtype, pl.Datetime) else src
         else:
             value = parse_dates(text)
     elif kind == "enum":
         assert column.enum is not None
         value = parse_enum(text, column.enum)
     elif kind == "bool":
-        value = src if dtype == pl.Boolean() else parse_bool(text)
+        value = src if native else parse_bool(text)
     elif kind == "int":
-        value = src.cast(pl.Int64(), strict=False) if dtype.is_integer() else parse_int(text)
+        value = src.cast(pl.Int64(), strict=False) if native else parse_int(text)
     elif kind == "money":
-        if (isinstance(dtype, pl.Decimal) and (dtype.scale or 0) <= 2) or dtype.is_integer():
+        if native:
             value = src.cast(_MONEY, strict=False)
             special = pl.select(
                 pl.when(pl.lit(text).is_not_null() & pl.lit(value).is_null())
@@ -266,7 +282,7 @@ def _problem_text(message: str) -> str:
 def _report(frame: pl.DataFrame, file: str, column: str, mcol: str, count: int) -> list[Problem]:
     """The first REPORT_CAP problems of a column (values masked), then one summary problem."""
     head = (
-        frame.lazy().select(_ROW, _txt(column), mcol)
+        frame.lazy().select(_ROW, pl.col(_txt(column)).cast(pl.String()), mcol)
         .filter(pl.col(mcol).is_not_null()).head(REPORT_CAP).collect()
     )
     out = [
@@ -319,11 +335,11 @@ def coerce_table(frame: pl.DataFrame, spec: TableSpec, file: str) -> CoercedTabl
         return CoercedTable(None, problems)
 
     base = frame.with_row_index(_ROW).with_columns(pl.col(_ROW).cast(pl.Int64()))
-    texts = base.select(_ROW, *(_text_of(c.name, frame.schema[c.name]).alias(_txt(c.name))
+    texts = base.select(_ROW, *(_text_of(c, frame.schema[c.name]).alias(_txt(c.name))
                                 for c in present))
     texts = texts.with_columns(  # empty after stripping -> null (a second, cheap pass)
         pl.when(pl.col(_txt(c.name)).str.len_bytes() > 0).then(pl.col(_txt(c.name)))
-        for c in present
+        for c in present if texts.schema[_txt(c.name)] == pl.String()
     )
     added: list[pl.Series] = []
     for c in present:
