@@ -357,7 +357,7 @@ def test_zero_rates_give_clean_claims() -> None:
                   "pension", "prior_benefit", "entitlement_used", "retirement_age", "deceased",
                   "incarcerated", "duplicate_claim", "id_invalid", "id_conflict",
                   "input_invalid", "two_problems"})}
-    w = build_world(claims=300, people=3000, seed=4, rates=SynthRates(**fields), plugins=False)
+    w = build_world(claims=300, people=3000, seed=4, rates=SynthRates.model_validate(fields), plugins=False)
     from dupcheck.synth.oracle import expected_rules
 
     t, _ = expected_rules(w.tables, w.people, w.claim_plan(), w.policy)
