@@ -169,3 +169,13 @@ def test_duplicated_keys_list_every_row_of_the_group() -> None:
         (5, "duplicated claim_id (also in row(s) 1)"),
     ]
     assert ds["claims"]["_problems"].list.len().to_list() == [1, 1, 1, 0, 1, 1]
+
+
+def test_zero_byte_parquet_and_whitespace_csv_are_unusable(tmp_path: Path, golden_dir: Path) -> None:
+    shutil.copy(golden_dir / "claims.csv", tmp_path / "claims.csv")
+    (tmp_path / "employment.parquet").write_bytes(b"")
+    (tmp_path / "deaths.csv").write_bytes(b" \r\n\n")
+    report = validate(tmp_path)
+    assert [(p.file, p.message) for p in report.problems if p.fatal] == [
+        ("employment.parquet", "empty file (0 bytes)"), ("deaths.csv", "empty file (no header)")]
+    assert report.rows == {"claims": 14}
