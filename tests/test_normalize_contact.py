@@ -171,3 +171,17 @@ def test_add_person_keys_row_order_invariant(seed: int) -> None:
     a = add_person_keys(frame).sort("k")
     b = add_person_keys(frame.sample(fraction=1.0, shuffle=True, seed=seed % 1000)).sort("k")
     assert a.equals(b)
+
+
+def test_add_person_keys_empty_and_streaming() -> None:
+    empty = pl.DataFrame(schema={"id_number": pl.String, "name": pl.String})
+    out = add_person_keys(empty)
+    assert out.height == 0 and out.columns == ["id_number", "name", *PERSON_KEY_COLUMNS]
+    frame = pl.DataFrame(
+        {
+            "id_number": ["371581870607091", "11010519491231002x", None] * 2000,
+            "name": ["吳敏", "王 伟", None] * 2000,
+        }
+    )
+    streamed = add_person_keys(frame.lazy()).collect(engine="streaming")
+    assert streamed.equals(add_person_keys(frame))

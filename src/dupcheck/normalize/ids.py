@@ -97,6 +97,25 @@ V = "v"  # name of the input column inside the kernels
 
 
 @cache
+def region_codes() -> frozenset[str]:
+    """Every 6-digit address code ever in GB/T 2260 (stdnum's ``cn/loc.dat``) plus permit codes."""
+    text = (resources.files("stdnum") / "cn" / "loc.dat").read_text(encoding="utf-8")
+    codes: set[str] = set(_PERMIT_CODES)
+    prefix = ""
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        token = line.split()[0]
+        if not line[0].isspace():
+            prefix = token
+            if len(prefix) == 2:
+                codes.add(prefix + "0000")
+        elif len(prefix) + len(token) == 6 and token.isdigit():
+            codes.add(prefix + token)
+    return frozenset(codes)
+
+
+@cache
 def _region_table() -> np.ndarray:
     """Boolean lookup table indexed by the 6-digit region code."""
     table = np.zeros(1_000_000, dtype=bool)
@@ -316,7 +335,7 @@ def person_id_keys(expr: pl.Expr) -> pl.Expr:
 
 
 # ------------------------------------------------------------------------------------------------
-# USCC (enterprise columns are small: plain polars expressions per position)
+# frame kernels (used by the contact keys)
 
 
 def _add_fold(df: pl.DataFrame, src: str, out: str) -> pl.DataFrame:
@@ -336,59 +355,46 @@ def _apply_frame(
     return _apply(expr, lambda s: build(_frame(s)).get_column("out"), dtype)
 
 
-@cache
-def region_codes() -> frozenset[str]:
-    """Every 6-digit address code ever in GB/T 2260 (stdnum's ``cn/loc.dat``) plus permit codes."""
-    text = (resources.files("stdnum") / "cn" / "loc.dat").read_text(encoding="utf-8")
-    codes: set[str] = set(_PERMIT_CODES)
-    prefix = ""
-    for line in text.splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        token = line.split()[0]
-        if not line[0].isspace():
-            prefix = token
-            if len(prefix) == 2:
-                codes.add(prefix + "0000")
-        elif len(prefix) + len(token) == 6 and token.isdigit():
-            codes.add(prefix + token)
-    return frozenset(codes)
+# ------------------------------------------------------------------------------------------------
+# USCC
 
 
-def _add_uscc_check(df: pl.DataFrame, src17: str, out: str) -> pl.DataFrame:
-    """GB 32100 MOD 31 check character of column ``src17`` into ``out`` (null if not 17 valid chars)."""
-    values = list(range(len(USCC_ALPHABET)))
-    ok = f"{out}__ok"
-    df = df.with_columns(pl.col(src17).str.contains(rf"^[{USCC_ALPHABET}]{{17}}$").alias(ok))
-    src = pl.when(pl.col(ok)).then(pl.col(src17))
-    terms = [
-        src.str.slice(i, 1).replace_strict(
-            list(USCC_ALPHABET), values, default=None, return_dtype=pl.Int64
-        )
-        * w
-        for i, w in enumerate(USCC_WEIGHTS)
-    ]
-    check = (31 - pl.sum_horizontal(terms) % 31) % 31
-    char = check.replace_strict(values, list(USCC_ALPHABET), default=None, return_dtype=pl.String)
-    return df.with_columns(pl.when(pl.col(ok)).then(char).alias(out)).drop(ok)
+_USCC_ASCII = np.frombuffer(USCC_ALPHABET.encode("ascii"), dtype=np.uint8)
+_USCC_VALUE = np.full(256, 255, dtype=np.uint8)
+_USCC_VALUE[_USCC_ASCII] = np.arange(31, dtype=np.uint8)
+_USCC17 = rf"^[{USCC_ALPHABET}]{{17}}$"
+_USCC18 = rf"^[{USCC_ALPHABET}]{{18}}$"
 
 
-def _k_uscc_check(df: pl.DataFrame) -> pl.DataFrame:
-    return _add_uscc_check(df, V, "out")
+def _uscc_check_index(cols: np.ndarray) -> np.ndarray:
+    """GB 32100 check value ``(31 - sum(v_i * w_i) % 31) % 31`` of the character rows 0-16."""
+    total = np.zeros(cols.shape[1], dtype=np.int32)
+    for i, w in enumerate(USCC_WEIGHTS):
+        total += _USCC_VALUE[cols[i]].astype(np.int32) * w
+    return (31 - total % 31) % 31
 
 
-def _k_uscc_valid(df: pl.DataFrame) -> pl.DataFrame:
-    df = _add_fold(df, V, "c")
-    df = df.with_columns(pl.col("c").str.slice(0, 17).alias("b"))
-    df = _add_uscc_check(df, "b", "k")
-    c = pl.col("c")
-    shaped = c.str.contains(rf"^[{USCC_ALPHABET}]{{18}}$")
-    return df.with_columns(out=(shaped & (pl.col("k") == c.str.slice(17, 1))).fill_null(False))
+def _uscc_check_series(s17: pl.Series) -> pl.Series:
+    """Check character of each 17-character USCC body; null when length or alphabet is wrong."""
+    where, cols = _digit_rows(s17.cast(pl.String), _USCC17, 17)
+    values = pl.Series(s17.name, _uscc_check_index(cols)).replace_strict(
+        list(range(31)), list(USCC_ALPHABET), return_dtype=pl.String
+    )
+    return _scatter(s17.len(), where, values)
+
+
+def _uscc_valid_series(raw: pl.Series) -> pl.Series:
+    """Validity of each (cleaned) code: alphabet, length 18 and check character; never null."""
+    where, cols = _digit_rows(_fold_series(raw), _USCC18, 18)
+    ok = _USCC_ASCII[_uscc_check_index(cols)] == cols[17]
+    valid = np.zeros(raw.len(), dtype=bool)
+    valid[where.to_numpy()] = ok
+    return pl.Series(raw.name, valid)
 
 
 def uscc_check_char(expr17: pl.Expr) -> pl.Expr:
     """GB 32100 MOD 31 check character of 17 USCC characters (null if length or alphabet wrong)."""
-    return _apply_frame(expr17, _k_uscc_check, pl.String())
+    return _apply(expr17, _uscc_check_series, pl.String())
 
 
 def uscc_is_valid(expr: pl.Expr) -> pl.Expr:
@@ -397,4 +403,4 @@ def uscc_is_valid(expr: pl.Expr) -> pl.Expr:
     Codes starting with a letter (A, N, Y registration authorities) are accepted, unlike stdnum.
     Never null: a null code is False.
     """
-    return _apply_frame(expr, _k_uscc_valid, pl.Boolean())
+    return _apply(expr, _uscc_valid_series, pl.Boolean())
