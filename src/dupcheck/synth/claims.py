@@ -534,7 +534,6 @@ def _emit_claims(world: World, sk: pl.DataFrame, n_dup: int) -> None:
         "agency_id",
         "months", "null_pe", "ps", "pe_eff",
     )
-    tags = [[] for _ in range(n)]  # type: list[list[str]]
     # ---- ID_INVALID: one mistyped digit in the sequence or the check character
     inv = claims["cat1"] == "id_invalid"
     if inv.any():
@@ -563,12 +562,9 @@ def _emit_claims(world: World, sk: pl.DataFrame, n_dup: int) -> None:
             gender=pl.when(pl.col("_k") == 1).then(pl.col("_g")).otherwise(pl.col("gender")),
             name=pl.when(pl.col("_k") == 2).then(pl.col("_other")).otherwise(pl.col("name")),
         ).drop("_k", "_other", "_bd", "_g")
-        for i in np.flatnonzero(conf):
-            tags[i].append(["conflict:birth_date", "conflict:gender", "conflict:name"][kind[i]])
     # ---- INPUT_INVALID: an unknown benefit type, or no claim date
     badm = (claims["cat1"] == "input_invalid").to_numpy()
     bkind = np.where(badm, rng.integers(0, 2, n), -1)
-    problems = []
     if badm.any():
         claims = claims.with_columns(_k=pl.Series(bkind)).with_columns(
             benefit_type=pl.when(pl.col("_k") == 0).then(pl.lit("unemployment_relief"))
@@ -580,34 +576,45 @@ def _emit_claims(world: World, sk: pl.DataFrame, n_dup: int) -> None:
             period_end=pl.when(pl.col("_k") >= 0).then(pl.col("pe_eff"))
             .otherwise(pl.col("period_end")),
         ).drop("_k")
-        for i in np.flatnonzero(badm):
-            col = "benefit_type" if bkind[i] == 0 else "claim_date"
-            tags[i].append(f"bad_input:{col}")
-            problems.append((int(i), col))
-    for j, (c1, c2) in enumerate(zip(claims["cat1"].to_list(), claims["cat2"].to_list(),
-                                     strict=True)):
-        if c1 != "clean":
-            tags[j].append(("near_miss:" + c1[3:]) if c1.startswith("nm_") else "plant:" + c1)
-        if c2 is not None:
-            tags[j] += ["plant:" + c2, "two_problems"]
-    rules = [
-        sorted({x for x in (CATEGORY_RULE.get(c1), CATEGORY_RULE.get(c2 or "clean")) if x})
-        for c1, c2 in zip(claims["cat1"].to_list(), claims["cat2"].to_list(), strict=True)
-    ]
     # ---- second claims for DUPLICATE_CLAIM, from clean first claims
     clean_idx = np.flatnonzero((claims["cat1"] == "clean").to_numpy())
     dup_idx = np.sort(rng.choice(clean_idx, size=min(n_dup, clean_idx.size), replace=False))
-    for i in dup_idx:
-        tags[i].append("duplicate:first")
-        rules[i] = sorted({*rules[i], "DUPLICATE_CLAIM"})
+    is_dup = np.zeros(n, dtype=bool)
+    is_dup[dup_idx] = True
+    # ---- intended rules and tags, one list per claim
+    c1, c2 = pl.col("cat1"), pl.col("cat2")
+    k = pl.col("_k")
+    b = pl.col("_b")
+    none = pl.lit(None, dtype=pl.String)
+    plan = claims.select("cat1", "cat2").with_columns(
+        _k=pl.Series(kind), _b=pl.Series(bkind), _d=pl.Series(is_dup),
+    ).select(
+        tags=pl.concat_list(
+            pl.when(c1 == "clean").then(none).when(c1.str.starts_with("nm_"))
+            .then(pl.lit("near_miss:") + c1.str.slice(3)).otherwise(pl.lit("plant:") + c1),
+            pl.lit("plant:") + c2,
+            pl.when(c2.is_not_null()).then(pl.lit("two_problems")).otherwise(none),
+            pl.when(k == 0).then(pl.lit("conflict:birth_date")).when(k == 1)
+            .then(pl.lit("conflict:gender")).when(k == 2).then(pl.lit("conflict:name"))
+            .otherwise(none),
+            pl.when(b == 0).then(pl.lit("bad_input:benefit_type")).when(b == 1)
+            .then(pl.lit("bad_input:claim_date")).otherwise(none),
+            pl.when(pl.col("_d")).then(pl.lit("duplicate:first")).otherwise(none),
+        ).list.drop_nulls(),
+        rules=pl.concat_list(
+            c1.replace_strict(CATEGORY_RULE, default=None, return_dtype=pl.String),
+            c2.replace_strict(CATEGORY_RULE, default=None, return_dtype=pl.String),
+            pl.when(pl.col("_d")).then(pl.lit("DUPLICATE_CLAIM")).otherwise(none),
+        ).list.drop_nulls().list.unique().list.sort(),
+        bad=pl.when(b == 0).then(pl.lit("benefit_type")).when(b == 1)
+        .then(pl.lit("claim_date")).otherwise(none),
+    )
     out = world.add_claims(claims.drop("cat1", "cat2", "months", "null_pe", "ps", "pe_eff"),
-                           rules=rules, tags=tags)
-    if problems:
-        keys = out["claim_id"].gather([i for i, _ in problems])
-        world.truth["bad_input"] = pl.DataFrame({
-            "table": ["claims"] * len(problems), "key": keys,
-            "column": [c for _, c in problems],
-        })
+                           rules=plan["rules"], tags=plan["tags"])
+    if badm.any():
+        world.truth["bad_input"] = out.select("claim_id").with_columns(column=plan["bad"]).filter(
+            pl.col("column").is_not_null()
+        ).select(pl.lit("claims").alias("table"), pl.col("claim_id").alias("key"), "column")
     if dup_idx.size:
         first = claims[dup_idx]
         m = first.height

@@ -32,7 +32,8 @@ present, after the base population, histories and claim plants, and before ident
 * ``world.add_claims(frame, rules=None, tags=None)`` -> claims with ``claim_id`` assigned. ``frame``
   needs ``_pid, benefit_type, claim_date``; claimant fields (id, name, birth date, gender, phone,
   account, region) default to the person's clean values; ``period_start`` defaults to
-  ``claim_date``. ``rules``/``tags``: one list per row (or one list for all rows) of the rule codes
+  ``claim_date``. ``rules``/``tags``: one list per row (or one list for all rows, or a
+  ``List(String)`` Series) of the rule codes
   the plant intends and free tags (``near_miss:...``). The expected rules in the truth are
   recomputed from the clean tables by the oracle (``dupcheck.synth.oracle``), plus the declared
   claim-level rules it cannot derive (ID_INVALID, ID_CONFLICT, INPUT_INVALID); any other declared
@@ -398,8 +399,8 @@ class World:
     def add_claims(
         self,
         frame: pl.DataFrame,
-        rules: list[list[str]] | list[str] | None = None,
-        tags: list[list[str]] | list[str] | None = None,
+        rules: list[list[str]] | list[str] | pl.Series | None = None,
+        tags: list[list[str]] | list[str] | pl.Series | None = None,
     ) -> pl.DataFrame:
         """Append claims (``_pid, benefit_type, claim_date`` at least) with their intended rules
         and tags; claim ids are assigned in order. Returns the appended claims."""
@@ -421,18 +422,19 @@ class World:
             frame = frame.with_columns(pl.col("claim_date").alias("period_start"))
         rows = self.append("claims", frame)
 
-        def per_row(v: list[list[str]] | list[str] | None) -> list[list[str]]:
+        def per_row(v: list[list[str]] | list[str] | pl.Series | None) -> pl.Series:
+            if isinstance(v, pl.Series):
+                return v.cast(pl.List(pl.String))
             if v is None:
-                return [[] for _ in range(n)]
+                return pl.Series([[] for _ in range(n)], dtype=pl.List(pl.String))
             if v and isinstance(v[0], str):
-                return [list(v) for _ in range(n)]  # type: ignore[arg-type]
-            return [list(x) for x in v]  # type: ignore[union-attr]
+                return pl.Series([list(v) for _ in range(n)], dtype=pl.List(pl.String))
+            return pl.Series([list(x) for x in v], dtype=pl.List(pl.String))
 
         self._claim_plan.append(
             pl.DataFrame(
                 {"claim_id": rows["claim_id"],
-                 "declared": pl.Series(per_row(rules), dtype=pl.List(pl.String)),
-                 "tags": pl.Series(per_row(tags), dtype=pl.List(pl.String))}
+                 "declared": per_row(rules), "tags": per_row(tags)}
             )
         )
         return rows
