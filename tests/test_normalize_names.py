@@ -77,7 +77,18 @@ def test_pinyin_keys_and_homophones() -> None:
 
 
 def test_heteronym_surnames_take_surname_reading() -> None:
-    names = ["曾国藩", "单雄信", "仇英", "解缙", "查良镛", "朴槿惠", "区志坚", "盖聂", "尉迟恭"]
+    names = [
+        "曾国藩",
+        "单雄信",
+        "仇英",
+        "解缙",
+        "查良镛",
+        "朴槿惠",
+        "区志坚",
+        "盖聂",
+        "尉迟恭",
+        "殷红慧",
+    ]
     keys = name_pinyin(ser(names)).to_list()
     assert keys == [
         "zengguofan",
@@ -89,6 +100,7 @@ def test_heteronym_surnames_take_surname_reading() -> None:
         "ouzhijian",
         "genie",
         "yuchigong",
+        "yinhonghui",  # read by character: the phrase table would give "yanhong" (dark red)
     ]
 
 

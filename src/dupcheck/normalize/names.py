@@ -7,10 +7,12 @@ names drawn from a few thousand distinct ones therefore costs a few thousand con
 Normal form (design.md): NFKC, every whitespace removed, middle dots unified to ``·``, traditional
 characters converted to simplified (OpenCC ``t2s``). Empty results become null.
 
-Pinyin key: ``pypinyin.lazy_pinyin`` of the normal form, lower-case, without spaces, dots or other
-punctuation. Heteronym surnames (曾 zeng/ceng, 单 shan/dan ...) take their surname reading, so
-``曾国藩`` is ``zengguofan`` whatever pypinyin's phrase table says; ``name_pinyin_readings`` lists
-every plausible key so that blocking and comparison can use sets of readings.
+Pinyin key: ``pypinyin.lazy_pinyin`` of each character of the normal form (cached per character),
+lower-case, without spaces, dots or other punctuation. Character by character rather than by
+phrase: a name is not a phrase (the phrase table reads 殷红慧 as "yan..." and 曾国藩 as "ceng..."),
+and it is 20x faster, which matters with millions of distinct names. Heteronym surnames (曾
+zeng/ceng, 单 shan/dan ...) take their surname reading; ``name_pinyin_readings`` lists every
+plausible key so that blocking and comparison can use sets of readings.
 """
 
 from __future__ import annotations
@@ -139,11 +141,17 @@ def normalize_names(s: pl.Series) -> pl.Series:
     return _map_unique(s, _normalize_many, pl.String())
 
 
-def _syllables(name: str) -> list[str]:
-    """Toneless lazy_pinyin items of a normalised name, each lower-cased without punctuation."""
+@cache
+def _char_pinyin(ch: str) -> str:
+    """Toneless default reading of one character (lower case, punctuation dropped; cached)."""
     from pypinyin import lazy_pinyin
 
-    return [_NON_KEY_RE.sub("", p.lower()) for p in lazy_pinyin(name)]
+    return _NON_KEY_RE.sub("", "".join(lazy_pinyin(ch)).lower())
+
+
+def _syllables(name: str) -> list[str]:
+    """One toneless syllable (or ASCII letter, or '') per character of a normalised name."""
+    return [_char_pinyin(ch) for ch in name]
 
 
 def _surname(name: str) -> str | None:
