@@ -548,10 +548,10 @@ def _emit_claims(world: World, sk: pl.DataFrame, n_dup: int) -> None:
 
         others = sample_names(rng, people["gender"].to_numpy())  # strangers' names
         hmap = homophone_map()
-        s_true = people["name"].str.slice(0, 1).to_list()
-        s_other = others.str.slice(0, 1).to_list()
         idx = np.flatnonzero(kind == 2)
-        clash = [s_other[i] == s_true[i] or s_other[i] in hmap.get(s_true[i], []) for i in idx]
+        s_true = people["name"].gather(idx).str.slice(0, 1).to_list()
+        s_other = others.gather(idx).str.slice(0, 1).to_list()
+        clash = [o == t or o in hmap.get(t, []) for o, t in zip(s_other, s_true, strict=True)]
         kind[idx[np.asarray(clash, dtype=bool)]] = 0
         claims = claims.with_columns(
             _k=pl.Series(kind), _other=others, _bd=people["birth_date"],
