@@ -262,3 +262,19 @@ def test_candidate_prefilter_loses_no_pair_of_the_full_linker() -> None:
     assert got.height == full.height > 0
     assert sorted(got["score"].round(6).to_list()) == sorted(
         full["match_probability"].round(6).to_list())
+
+
+def test_invalid_id_far_from_a_namesakes_id_stays_below_review() -> None:
+    # the claim's own id is mistyped (invalid); a namesake born the same day elsewhere has a
+    # well-formed id differing in many places: that disagreement counts against the link
+    own = make_id("370114", "19600907", "789")
+    typo = own[:-1] + ("1" if own[-1] != "1" else "2")
+    other = make_id("370213", "19600907", "621")
+    out = link([{"claim_id": "F", "id_number": typo, "name": "王伟", "region_code": "370114"}],
+               [{"id_number": other, "name": "王伟", "region_code": "370213"},
+                {"id_number": own, "name": "王伟", "region_code": "370114"}], min_score=0.0)
+    far = score_of(out, "F", 0)
+    assert far is not None and far < 0.6
+    assert json.loads(out["contributions"][0])["id"]["level"] == "id invalid, far apart"
+    near = score_of(out, "F", 1)
+    assert near is not None and near >= 0.9

@@ -10,7 +10,8 @@ The generic Fellegi-Sunter linker (`dupcheck.matchers.linker`) configured for Ch
 * comparisons: name (exact after normalisation, term-frequency adjusted; same pinyin with
   heteronym surnames; one character edit; close pinyin), birth date (exact; one digit or day/month
   swapped; same year), id (legacy form equal; one substitution; adjacent transposition; two edits;
-  "both valid and different" is a namesake and a strong negative; else an invalid id, neutral-ish),
+  "both valid and different" is a namesake and a strong negative; an invalid id that is malformed
+  or a few digits off is neutral-ish, one five or more digits away counts against),
   region, phone, gender.
 * parameters are fixed (deterministic, no training): u for random pairs of a province-sized
   population, m from the corruption rates of registry data, prior ~ one match per 30M pairs. They
@@ -52,6 +53,7 @@ import math
 from collections.abc import Collection
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from dupcheck.matchers.linker import (
@@ -168,7 +170,7 @@ def prepare_records(records: pl.DataFrame) -> pl.DataFrame:
 
 
 # ------------------------------------------------------------------ comparison levels
-def _same_pinyin(p: PairData) -> Any:
+def _same_pinyin(p: PairData) -> np.ndarray:
     """Same toneless pinyin, or any shared reading of a heteronym surname (曾 zeng/ceng ...)."""
     from dupcheck.normalize.names import name_pinyin_readings
 
@@ -192,7 +194,7 @@ def _same_pinyin(p: PairData) -> Any:
     shared = both.select(
         (pl.col("kl").list.set_intersection(pl.col("kr")).list.len() > 0).fill_null(False)
     ).to_series().to_numpy()
-    return base | shared
+    return np.asarray(base | shared, dtype=bool)
 
 
 def _heteronym_chars() -> str:
@@ -233,7 +235,12 @@ def _id_levels() -> tuple[Level, ...]:
                     u=4e-6),
         expr_level("id another valid id", both_valid, m=1.5e-5, u=0.97),
         edit_within("pid", 2, metric="osa", label="id two edits", m=0.02, u=2e-4),
-        else_level("id invalid", m=0.01, u=0.02),
+        expr_level("id invalid, malformed",
+                   (a.str.len_chars() != 18) | (b.str.len_chars() != 18), m=0.01, u=0.02),
+        edit_within("pid", 4, metric="hamming", label="id invalid, few digits differ",
+                    m=0.01, u=0.02),
+        # two well-formed ids apart in five or more places: another person's number
+        else_level("id invalid, far apart", m=0.004, u=0.064),
     )
 
 
