@@ -20,6 +20,7 @@ def _null_if_empty(expr: pl.Expr) -> pl.Expr:
 
 
 def _k_phone(df: pl.DataFrame) -> pl.DataFrame:
+    """Phone key of column ``v`` into ``out`` (see :func:`normalize_phone`)."""
     df = _add_fold(df, V, "f")
     f = pl.col("f")
     df = df.with_columns(

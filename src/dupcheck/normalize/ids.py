@@ -94,6 +94,7 @@ _CHECK_ASCII = np.frombuffer(_ID_CHECK_CHARS.encode("ascii"), dtype=np.uint8)
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
 
 V = "v"  # name of the input column inside the kernels
+_JOIN_CHUNK = 50_000_000  # rows per joined string in _digit_rows (18 x 50M bytes < 4 GiB)
 
 
 @cache
@@ -151,8 +152,12 @@ def _digit_rows(s: pl.Series, pattern: str, width: int) -> tuple[pl.Series, np.n
     ok = s.str.contains(pattern).fill_null(False)
     where = ok.arg_true()
     sub = s if where.len() == s.len() else s.gather(where)
-    blob = sub.str.join("").cast(pl.Binary).item() if where.len() else b""
-    matrix = np.frombuffer(blob, dtype=np.uint8).reshape(-1, width)
+    # one joined string per chunk keeps each below the 4 GiB limit of a polars string
+    blobs = [
+        sub.slice(i, _JOIN_CHUNK).str.join("").cast(pl.Binary).item()
+        for i in range(0, sub.len(), _JOIN_CHUNK)
+    ]
+    matrix = np.frombuffer(b"".join(blobs), dtype=np.uint8).reshape(-1, width)
     return where, np.ascontiguousarray(matrix.T)
 
 
