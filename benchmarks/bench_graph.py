@@ -2,8 +2,8 @@
 
 Step 1 writes a contract data folder of the requested size with numpy (fixed seed; valid ids;
 a few shared phones/accounts and dispatch overlaps so every detector has work). Step 2 runs, in a
-fresh process, ``dupcheck.io.load`` and ``dupcheck.graph.analyze`` and reports wall times and
-the peak RSS of that process. Usage::
+fresh process limited to 2 polars threads, ``dupcheck.io.load`` and ``dupcheck.graph.analyze``
+and reports wall and CPU times, the machine's load average, and the peak RSS of that process. Usage::
 
     .venv/bin/python benchmarks/bench_graph.py [--persons 2000000] [--employment 5000000] \
         [--dispatch 1500000] [--claims 500000] [--out /tmp/dupcheck-bench-graph]
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -102,15 +103,19 @@ def measure(data: Path) -> dict[str, object]:
     from dupcheck.graph import analyze
     from dupcheck.io import load
 
+    c0 = time.process_time()
     t0 = time.perf_counter()
     ds = load(data)
     t_load = time.perf_counter() - t0
     t1 = time.perf_counter()
+    c1 = time.process_time()
     res = analyze(ds)
     t_an = time.perf_counter() - t1
+    c_an = time.process_time() - c1
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     return {"nodes": res.graph.n_nodes, "edges": res.graph.n_edges, "alerts": res.alerts.height,
-            "load_s": round(t_load, 1), "analyze_s": round(t_an, 1),
+            "load_s": round(t_load, 1), "analyze_s": round(t_an, 1), "analyze_cpu_s": round(c_an, 1),
+            "load_cpu_s": round(c1 - c0, 1), "load_avg_1min": round(os.getloadavg()[0], 1),
             "timings": {k: round(v, 2) for k, v in res.timings.items()}, "peak_rss_gb": round(rss, 2),
             "alerts_per_pattern": dict(res.alerts.group_by("pattern").len().sort("pattern").iter_rows())}
 
@@ -132,8 +137,9 @@ def main() -> None:
         t = time.perf_counter()
         make_data(args.out, args.persons, args.employment, args.dispatch, args.claims)
         print(f"data written in {time.perf_counter() - t:.1f}s: {args.out}")
+    env = dict(os.environ, POLARS_MAX_THREADS="2")
     r = subprocess.run([sys.executable, __file__, "--measure-only", "--out", str(args.out)],
-                       capture_output=True, text=True, check=True)
+                       capture_output=True, text=True, check=True, env=env)
     res = json.loads(r.stdout.strip().splitlines()[-1])
     print(json.dumps(res, indent=1, ensure_ascii=False))
 

@@ -9,6 +9,7 @@ its own (strip/upper-case ids, digit-only phones, space-free accounts and addres
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -190,6 +191,18 @@ def norm_uscc(e: pl.Expr) -> pl.Expr:
     return pl.when(d.str.len_chars() > 0).then(d)
 
 
+def on_unique(frame: pl.DataFrame, exprs: dict[str, tuple[str, Callable[[pl.Expr], pl.Expr]]]) -> pl.DataFrame:
+    """Select ``alias -> (column, normaliser)`` computing each normaliser once per distinct value
+    (ids and contacts repeat across millions of rows)."""
+    out = []
+    for alias, (col, fn) in exprs.items():
+        u = frame.get_column(col).unique().drop_nulls()
+        mapped = pl.DataFrame({"k": u}).select(fn(pl.col("k"))).to_series()
+        out.append(frame.get_column(col).replace_strict(u, mapped, default=None,
+                                                        return_dtype=pl.String).alias(alias))
+    return pl.DataFrame(out)
+
+
 # ------------------------------------------------------------------------------------------------
 # prepared frames
 # ------------------------------------------------------------------------------------------------
@@ -287,8 +300,8 @@ def prepare(tables: dict[str, pl.DataFrame], policy: Policy) -> Prepared:
     emp = person_keys(_table(tables, "employment"), name_col=None)
     emp_sp = emp.select(
         "pid",
-        norm_uscc(pl.col("employer_id")).alias("employer_id"),
-        norm_uscc(pl.col("agency_id")).alias("agency_id"),
+        *on_unique(emp, {"employer_id": ("employer_id", norm_uscc),
+                         "agency_id": ("agency_id", norm_uscc)}),
         pl.col("start_date").alias("start"),
         pl.col("end_date").alias("end"),
         pl.lit("employment").alias("source"),
@@ -298,8 +311,8 @@ def prepare(tables: dict[str, pl.DataFrame], policy: Policy) -> Prepared:
     dsp = person_keys(dsp_raw, name_col=None)
     dsp_sp = dsp.select(
         "pid",
-        norm_uscc(pl.col("employer_id")).alias("employer_id"),
-        norm_uscc(pl.col("agency_id")).alias("agency_id"),
+        *on_unique(dsp, {"employer_id": ("employer_id", norm_uscc),
+                         "agency_id": ("agency_id", norm_uscc)}),
         pl.col("start_date").alias("start"),
         pl.col("end_date").alias("end"),
         pl.lit("dispatch").alias("source"),

@@ -210,37 +210,50 @@ def build_graph(prep: Prepared) -> Graph:
                        pl.date(pl.col("year").cast(pl.Int32), 1, 1), None, "refund_applications",
                        pl.col("application_id")))
 
-    # intern values per space: sorted distinct values, ids offset by space
-    values: dict[str, list[pl.Series]] = {s: [] for s in SPACES}
-    values[E].append(kinds.get_column("enterprise_id"))
-    for sa, sb, f in parts:
-        values[sa].append(f.get_column("a"))
-        values[sb].append(f.get_column("b"))
-    tables: dict[str, pl.DataFrame] = {}
+    # intern values per space: one categorical cast over every value of the space, physical
+    # ids remapped to the rank of the value among the space's sorted distinct values
+    segs: dict[str, list[tuple[int, str, pl.Series]]] = {s: [] for s in SPACES}
+    segs[E].append((-1, "k", kinds.get_column("enterprise_id")))
+    for i, (sa, sb, f) in enumerate(parts):
+        segs[sa].append((i, "a", f.get_column("a")))
+        segs[sb].append((i, "b", f.get_column("b")))
+    ids: dict[tuple[int, str], np.ndarray] = {}
     node_parts: list[pl.DataFrame] = []
     offset = 0
     for space in SPACES:
-        v = pl.concat(values[space]).unique().sort() if values[space] else pl.Series([], dtype=pl.String)
-        t = pl.DataFrame({"v": v}).with_row_index("node_id", offset=offset).with_columns(
+        values = pl.concat([x for _, _, x in segs[space]]) if segs[space] else pl.Series([], dtype=pl.String)
+        cat = values.cast(pl.Categorical)
+        uniq = cat.unique()
+        u_str = uniq.cast(pl.String)
+        order = u_str.arg_sort().to_numpy()
+        u_phys = uniq.to_physical().to_numpy().astype(np.int64)
+        lut = np.full(int(u_phys.max()) + 1 if len(u_phys) else 0, -1, dtype=np.int64)
+        lut[u_phys[order]] = np.arange(len(order), dtype=np.int64) + offset
+        all_ids = lut[cat.to_physical().to_numpy().astype(np.int64)]
+        pos = 0
+        for i, side, x in segs[space]:
+            ids[(i, side)] = all_ids[pos:pos + len(x)]
+            pos += len(x)
+        sorted_v = u_str.gather(order)
+        t = pl.DataFrame({"v": sorted_v}).with_row_index("node_id", offset=offset).with_columns(
             pl.col("node_id").cast(pl.Int64))
-        tables[space] = t
         offset += t.height
         if space == E:
-            kind = t.join(kinds.rename({"enterprise_id": "v"}), on="v", how="left").get_column("ekind")
+            kind = t.join(kinds.rename({"enterprise_id": "v"}), on="v", how="left",
+                          maintain_order="left").get_column("ekind")
             node_parts.append(t.select("node_id", pl.format("{}:{}", pl.lit(kind), "v").alias("entity"),
                                        pl.lit(kind).alias("kind")))
         else:
             node_parts.append(t.select("node_id", pl.format("{}:{}", pl.lit(space), "v").alias("entity"),
                                        pl.lit(space).alias("kind")))
     nodes = pl.concat(node_parts)
-    edge_parts = []
-    for sa, sb, f in parts:
-        edge_parts.append(
-            f.join(tables[sa].rename({"v": "a", "node_id": "src"}), on="a")
-            .join(tables[sb].rename({"v": "b", "node_id": "dst"}), on="b")
-            .select("src", "dst", "etype", "start", "end", "source", "source_key")
+    edges = pl.concat([
+        f.select(
+            pl.Series("src", ids[(i, "a")]), pl.Series("dst", ids[(i, "b")]),
+            "etype", "start", "end", "source", "source_key",
         )
-    edges = pl.concat(edge_parts)
+        for i, (_, _, f) in enumerate(parts)
+    ])
     return Graph(nodes=nodes, edges=edges, prep=prep, kinds=kinds)
 
 

@@ -80,6 +80,7 @@ class Context:
     _idents: pl.DataFrame | None = field(default=None, repr=False)
     _uses: pl.DataFrame | None = field(default=None, repr=False)
     _kinds: pl.DataFrame | None = field(default=None, repr=False)
+    cache: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
     def prep(self) -> Prepared:
@@ -90,7 +91,7 @@ class Context:
     def kinds(self) -> pl.DataFrame:
         """``enterprise_id, ekind`` for every enterprise id seen."""
         if self._kinds is None:
-            self._kinds = enterprise_kinds(self.prep)
+            self._kinds = self.graph.kinds if self.graph.kinds is not None else enterprise_kinds(self.prep)
         return self._kinds
 
     def enterprise_entity(self, col: str, frame: pl.DataFrame, alias: str | None = None) -> pl.DataFrame:

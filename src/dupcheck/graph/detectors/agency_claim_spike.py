@@ -25,15 +25,19 @@ PEER_MIN_WORKERS = 10
 
 def last_spells(ctx: Context) -> pl.DataFrame:
     """Per claim, the claimant's last ended spell on or before the claim date (contract §4)."""
+    if "last_spells" in ctx.cache:
+        return ctx.cache["last_spells"]
     c = ctx.prep.claims.select("claim_id", "pid", "claim_date").filter(pl.col("pid").is_not_null())
     s = ctx.prep.spells.filter(pl.col("end").is_not_null())
     j = c.join(s, on="pid").filter(pl.col("end") <= pl.col("claim_date"))
-    return (
+    out = (
         j.sort(["claim_id", "end", "start", "source", "agency_id", "employer_id"],
                descending=[False, True, True, False, False, False], nulls_last=True)
         .group_by("claim_id", maintain_order=True)
         .first()
     )
+    ctx.cache["last_spells"] = out
+    return out
 
 
 def detect(ctx: Context) -> pl.DataFrame:
