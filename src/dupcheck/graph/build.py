@@ -25,10 +25,9 @@ Node ids are assigned per value space (account, address, claim, enterprise, pers
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -134,8 +133,8 @@ class Graph:
         got = self.nodes.join(want, on="entity", how="semi")
         return got.get_column("node_id").to_numpy()
 
-    def to_networkx(self, nodes: Iterable[str] | Iterable[int] | None = None, radius: int = 0,
-                    alerts: Sequence[str] | None = None) -> nx.Graph:
+    def to_networkx(self, nodes: Iterable[str] | Iterable[int] | None = None,
+                    radius: int = 0) -> nx.Graph:
         """An ``nx.Graph`` of the given nodes (entities or ids) grown ``radius`` hops, with
         evidence on its edges; ``nodes=None`` converts the whole graph (small graphs only)."""
         from dupcheck.graph.export import subgraph_to_networkx
@@ -255,7 +254,3 @@ def build_graph(prep: Prepared) -> Graph:
         for i, (_, _, f) in enumerate(parts)
     ])
     return Graph(nodes=nodes, edges=edges, prep=prep, kinds=kinds)
-
-
-def _date_str(d: Any) -> str:
-    return d.isoformat() if isinstance(d, date) else ""

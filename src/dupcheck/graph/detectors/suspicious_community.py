@@ -6,13 +6,18 @@ Method. The group graph links each claim to its claimant and to the capped ident
 out, contract §4 Hubs), Neo4j-style shared-identifier rings. Connected components (engine) with at
 least ``community_min_claimants`` distinct claimants are candidates; the enterprises of their
 claims (declared agency and last employer, and the agency/employer of each claimant's last spell)
-are attached, and a candidate needs at least one. Risk follows FRAUDAR: each claim–object edge is
+are attached, and a candidate needs at least one. A group larger than
+``GraphExtras.community_peel_above`` claimants is first peeled FRAUDAR-style (greedy removal of
+the least-connected node, keeping the densest prefix) to its densest block. Risk follows FRAUDAR: each claim–object edge is
 weighted 1 ÷ log(deg + 5), deg being the object's claims in the whole graph, so camouflage links
 to big legitimate units weigh little; density = Σ weights ÷ nodes. Score = (1 − e^(−2·density))
 × (0.5 + 0.5 × share of the group's claims that have screening findings, when evidence is given).
 """
 
 from __future__ import annotations
+
+import heapq
+from collections import defaultdict
 
 import numpy as np
 import polars as pl
@@ -21,6 +26,59 @@ from dupcheck.graph.detectors._common import Context, empty_alerts, ent
 from dupcheck.graph.detectors.agency_claim_spike import last_spells
 
 PATTERN = "SUSPICIOUS_COMMUNITY"
+
+
+def peel(links: list[tuple[str, str, float]]) -> set[str]:
+    """FRAUDAR greedy peeling of a weighted bipartite graph (claim, object, weight): repeatedly
+    drop the node of least weighted degree and keep the node set of highest density
+    (Σ weights ÷ nodes). Returns the claims of the densest block. O(m log n); run on one large
+    component at a time, never on the whole graph."""
+    adj: dict[str, dict[str, float]] = defaultdict(dict)
+    for c, o, w in links:
+        a, b = "c\x1f" + c, "o\x1f" + o
+        adj[a][b] = adj[a].get(b, 0.0) + w
+        adj[b][a] = adj[b].get(a, 0.0) + w
+    deg = {n: sum(nb.values()) for n, nb in adj.items()}
+    total = sum(deg.values()) / 2
+    alive = set(adj)
+    heap = [(d, n) for n, d in sorted(deg.items())]
+    heapq.heapify(heap)
+    best, best_step, order = total / max(len(alive), 1), 0, []
+    while alive:
+        d, n = heapq.heappop(heap)
+        if n not in alive or d != deg[n]:
+            continue
+        alive.discard(n)
+        order.append(n)
+        total -= deg[n]
+        for m, w in adj[n].items():
+            if m in alive:
+                deg[m] -= w
+                heapq.heappush(heap, (deg[m], m))
+        if alive and total / len(alive) > best:
+            best, best_step = total / len(alive), len(order)
+    removed = set(order[:best_step])
+    return {n[2:] for n in adj if n.startswith("c\x1f") and n not in removed}
+
+
+def _peel_large(ctx: Context, members: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
+    """Replace each group with more than ``community_peel_above`` claimants by its densest block
+    (still at least ``community_min_claimants`` claimants, or it is dropped)."""
+    n = members.group_by("comp").agg(k=pl.col("pid").n_unique())
+    big = n.filter(pl.col("k") > ctx.extras.community_peel_above).get_column("comp").to_list()
+    if not big:
+        return members
+    deg = links.group_by("obj").agg(deg=pl.col("claim_id").n_unique())
+    w = links.join(deg, on="obj").with_columns(w=1.0 / (pl.col("deg").cast(pl.Float64) + 5.0).log())
+    keep: list[pl.DataFrame] = [members.filter(~pl.col("comp").is_in(big))]
+    for comp in sorted(big):
+        m = members.filter(pl.col("comp") == comp)
+        sub = w.join(m.select("claim_id"), on="claim_id", how="semi").sort("claim_id", "obj")
+        kept = peel(list(sub.select("claim_id", "obj", "w").iter_rows()))
+        block = m.filter(pl.col("claim_id").is_in(sorted(kept)))
+        if block.get_column("pid").n_unique() >= ctx.policy.community_min_claimants:
+            keep.append(block)
+    return pl.concat(keep)
 
 
 def detect(ctx: Context) -> pl.DataFrame:
@@ -57,6 +115,9 @@ def detect(ctx: Context) -> pl.DataFrame:
     if size.height == 0:
         return empty_alerts()
     members = cids.join(size.select("comp"), on="comp", how="semi").select("claim_id", "pid", "comp")
+    members = _peel_large(ctx, members, links)
+    if members.height == 0:
+        return empty_alerts()
 
     # enterprises of the members' claims
     cl_ent = p.claims.select("claim_id", "agency_id", "last_employer_id")
