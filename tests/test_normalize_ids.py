@@ -200,29 +200,40 @@ def test_check_char_agrees_on_any_digits(bodies: list[str]) -> None:
     assert got == [ric_reference(b) for b in bodies]
 
 
-def _corrupt(value: str, how: str, seed: int) -> str:
-    """The corruptions the contract names, applied to a valid id."""
-    if how == "lower":
-        return value.lower()
-    if how == "spaces":
-        cut = 1 + seed % 17
-        return f" {value[:cut]}\u3000{value[cut:]}\t"
-    if how == "fullwidth":
-        return "".join(chr(ord(c) - 0x30 + 0xFF10) if c.isdigit() else c for c in value)
-    raise AssertionError(how)
+def _corrupt(value: str, hows: list[str], seed: int) -> str:
+    """The corruptions the contract names, applied in turn to a valid id."""
+    for how in hows:
+        if how == "lower":
+            value = value.lower()
+        elif how == "spaces":
+            cut = 1 + seed % (len(value) - 1)
+            value = f" {value[:cut]}\u3000{value[cut:]}\t"
+        elif how == "fullwidth":  # digits and X/x to their full-width forms
+            value = "".join(
+                chr(ord(c) + 0xFEE0) if c.isalnum() and c.isascii() else c for c in value
+            )
+        else:
+            raise AssertionError(how)
+    return value
 
 
 @FAST
 @given(
     st.lists(
-        st.tuples(valid_ids, st.sampled_from(["lower", "spaces", "fullwidth"]), st.integers(0, 99)),
+        st.tuples(
+            valid_ids,
+            st.lists(st.sampled_from(["lower", "spaces", "fullwidth"]), min_size=1, max_size=3),
+            st.integers(0, 99),
+        ),
         min_size=1,
         max_size=30,
     )
 )
-def test_corruptions_normalise_back(items: list[tuple[str, str, int]]) -> None:
-    dirty = [_corrupt(v, how, seed) for v, how, seed in items]
+def test_corruptions_normalise_back(items: list[tuple[str, list[str], int]]) -> None:
+    dirty = [_corrupt(v, hows, seed) for v, hows, seed in items]
     assert col(dirty, canonical_id) == [v for v, _, _ in items]
+    canon = col(dirty, canonical_id)
+    assert col(canon, id_is_valid) == [True] * len(items)
 
 
 legacy_ids = st.one_of(
@@ -239,6 +250,19 @@ legacy_ids = st.one_of(
         st.integers(996, 999),
     ),
 )
+
+
+@FAST
+@given(st.lists(st.tuples(legacy_ids, st.integers(0, 99)), min_size=1, max_size=5), st.data())
+def test_legacy_then_dirtied_normalises_back(
+    items: list[tuple[str, int]], data: st.DataObject
+) -> None:
+    ids = [i for i, _ in items]
+    legacy = col(ids, legacy_form)
+    hows = data.draw(st.lists(st.sampled_from(["spaces", "fullwidth"]), max_size=2))
+    dirty = [_corrupt(x, hows, seed) for x, (_, seed) in zip(legacy, items, strict=True)]
+    assert col(dirty, is_legacy_raw) == [True] * len(ids)
+    assert col(dirty, canonical_id) == ids
 
 
 @FAST
