@@ -146,6 +146,19 @@ def person_keys(frame: pl.DataFrame, id_col: str = "id_number", name_col: str | 
     return frame.join(keys, on=cols, how="left", nulls_equal=True, maintain_order="left")
 
 
+def pid_only(frame: pl.DataFrame, id_col: str = "id_number") -> pl.Series:
+    """The canonical person key alone, fast: an id already in canonical form (17 digits and a
+    check character) is its own key; only the other distinct values go through the normaliser."""
+    ids = frame.get_column(id_col).cast(pl.String)
+    clean = ids.str.contains(r"^\d{17}[\dX]$").fill_null(False)
+    dirty = ids.filter(~clean).drop_nulls().unique()
+    if dirty.len() == 0:
+        return ids.alias("pid")
+    keys = person_keys(pl.DataFrame({id_col: dirty}), id_col, None).get_column("pid")
+    mapped = ids.replace_strict(dirty, keys, default=None, return_dtype=pl.String)
+    return pl.select(pl.when(clean).then(ids).otherwise(mapped)).to_series().alias("pid")
+
+
 def _shared_norm(fn_name: str, e: pl.Expr) -> pl.Expr | None:
     try:
         import dupcheck.normalize as nm
@@ -297,7 +310,8 @@ def prepare(tables: dict[str, pl.DataFrame], policy: Policy) -> Prepared:
         pl.coalesce(pl.col("gender"), pl.col("id_gender")).alias("gender"),
     ).filter(pl.col("claim_id").is_not_null())
 
-    emp = person_keys(_table(tables, "employment"), name_col=None)
+    emp = _table(tables, "employment")
+    emp = emp.with_columns(pid_only(emp))
     emp_sp = emp.select(
         "pid",
         *on_unique(emp, {"employer_id": ("employer_id", norm_uscc),
@@ -308,7 +322,7 @@ def prepare(tables: dict[str, pl.DataFrame], policy: Policy) -> Prepared:
         _key(emp, "record_id").alias("source_key"),
     )
     dsp_raw = _table(tables, "dispatch")
-    dsp = person_keys(dsp_raw, name_col=None)
+    dsp = dsp_raw.with_columns(pid_only(dsp_raw))
     dsp_sp = dsp.select(
         "pid",
         *on_unique(dsp, {"employer_id": ("employer_id", norm_uscc),

@@ -156,6 +156,45 @@ class Graph:
         return self.nodes.filter(pl.col("node_id").is_in(members.tolist())).get_column("entity").to_list()
 
 
+_CANON = r"^\d{17}[\dX]$"
+
+
+def _intern(values: pl.Series, offset: int) -> tuple[np.ndarray, pl.Series]:
+    """Ids ``offset..`` for ``values`` by rank among its sorted distinct values, and those values.
+
+    Canonical resident ids (the bulk of the person space) are ranked as integers (17 digits × 11
+    + check value, which sorts like the string); other values through one categorical cast."""
+    ids = np.empty(len(values), dtype=np.int64)
+    num = values.str.contains(_CANON).fill_null(False).to_numpy()
+    parts: list[pl.Series] = []
+    if num.any():
+        v = values.filter(pl.Series(num))
+        code = pl.select(
+            pl.lit(v).str.slice(0, 17).cast(pl.Int64) * 11
+            + pl.lit(v).str.slice(17, 1).replace_strict(
+                [*"0123456789X"], list(range(11)), return_dtype=pl.Int64)
+        ).to_series().to_numpy()
+        uniq = np.unique(code)
+        ids[num] = np.searchsorted(uniq, code) + offset
+        offset += len(uniq)
+        digits = pl.Series(uniq // 11).cast(pl.String).str.zfill(17)
+        check = pl.Series(uniq % 11).replace_strict(list(range(11)), [*"0123456789X"],
+                                                    return_dtype=pl.String)
+        parts.append(digits + check)
+    if (~num).any():
+        cat = values.filter(pl.Series(~num)).cast(pl.Categorical)
+        uniq_c = cat.unique()
+        u_str = uniq_c.cast(pl.String)
+        order = u_str.arg_sort().to_numpy()
+        u_phys = uniq_c.to_physical().to_numpy().astype(np.int64)
+        lut = np.full(int(u_phys.max()) + 1, -1, dtype=np.int64)
+        lut[u_phys[order]] = np.arange(len(order), dtype=np.int64) + offset
+        ids[~num] = lut[cat.to_physical().to_numpy().astype(np.int64)]
+        parts.append(u_str.gather(order))
+    out = pl.concat(parts) if parts else pl.Series([], dtype=pl.String)
+    return ids, out
+
+
 def build_graph(prep: Prepared) -> Graph:
     """Build the typed node table and the evidence edge table from the prepared frames.
 
@@ -209,8 +248,7 @@ def build_graph(prep: Prepared) -> Graph:
                        pl.date(pl.col("year").cast(pl.Int32), 1, 1), None, "refund_applications",
                        pl.col("application_id")))
 
-    # intern values per space: one categorical cast over every value of the space, physical
-    # ids remapped to the rank of the value among the space's sorted distinct values
+    # intern values per space (see _intern): ids follow the sorted distinct values
     segs: dict[str, list[tuple[int, str, pl.Series]]] = {s: [] for s in SPACES}
     segs[E].append((-1, "k", kinds.get_column("enterprise_id")))
     for i, (sa, sb, f) in enumerate(parts):
@@ -221,20 +259,12 @@ def build_graph(prep: Prepared) -> Graph:
     offset = 0
     for space in SPACES:
         values = pl.concat([x for _, _, x in segs[space]]) if segs[space] else pl.Series([], dtype=pl.String)
-        cat = values.cast(pl.Categorical)
-        uniq = cat.unique()
-        u_str = uniq.cast(pl.String)
-        order = u_str.arg_sort().to_numpy()
-        u_phys = uniq.to_physical().to_numpy().astype(np.int64)
-        lut = np.full(int(u_phys.max()) + 1 if len(u_phys) else 0, -1, dtype=np.int64)
-        lut[u_phys[order]] = np.arange(len(order), dtype=np.int64) + offset
-        all_ids = lut[cat.to_physical().to_numpy().astype(np.int64)]
+        all_ids, u_sorted = _intern(values, offset)
         pos = 0
         for i, side, x in segs[space]:
             ids[(i, side)] = all_ids[pos:pos + len(x)]
             pos += len(x)
-        sorted_v = u_str.gather(order)
-        t = pl.DataFrame({"v": sorted_v}).with_row_index("node_id", offset=offset).with_columns(
+        t = pl.DataFrame({"v": u_sorted}).with_row_index("node_id", offset=offset).with_columns(
             pl.col("node_id").cast(pl.Int64))
         offset += t.height
         if space == E:
