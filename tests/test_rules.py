@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.worlds import claim, clean_history, make_id, world
 
 from dupcheck.screening import ScreeningResult, screen
-from tests.worlds import claim, clean_history, make_id, world
 
 P = make_id("19850314", 11)  # a man born 1985
 Q = make_id("19900722", 22)  # a woman born 1990

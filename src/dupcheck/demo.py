@@ -52,7 +52,7 @@ def run_demo(
     echo(f"screened in {time.perf_counter() - t1:.1f}s")
     echo(result.summary_text())
     acc = decision_accuracy(result.decisions, truth)
-    overall = (acc["claims"] * acc["accuracy"]).sum() / max(acc["claims"].sum(), 1)
+    overall = float((acc["claims"] * acc["accuracy"]).sum()) / max(int(acc["claims"].sum()), 1)
     echo("decision accuracy against the planted truth:")
     for expected, n, a in acc.iter_rows():
         echo(f"  {expected:<10}{n:>8} claims  {a:6.1%}")

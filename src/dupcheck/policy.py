@@ -29,6 +29,24 @@ __all__ = [
 Severity = Literal["reject", "review", "info"]
 
 
+#: Default severity per claim rule (contract §3).
+_DEFAULT_SEVERITIES: dict[str, Severity] = {
+    "INPUT_INVALID": "review",
+    "ID_INVALID": "review",
+    "ID_CONFLICT": "review",
+    "DUPLICATE_CLAIM": "reject",
+    "EMPLOYED": "reject",
+    "STOP_REASON": "reject",
+    "STOP_REASON_MISSING": "review",
+    "PENSION": "reject",
+    "PRIOR_BENEFIT": "reject",
+    "ENTITLEMENT_USED": "review",
+    "RETIREMENT_AGE": "review",
+    "DECEASED": "reject",
+    "INCARCERATED": "reject",
+}
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
@@ -112,21 +130,7 @@ class ScreeningPolicy(_Model):
         "55/1970-01/4/36 for women cadres",
     )
     severities: dict[str, Severity] = Field(
-        default_factory=lambda: {
-            "INPUT_INVALID": "review",
-            "ID_INVALID": "review",
-            "ID_CONFLICT": "review",
-            "DUPLICATE_CLAIM": "reject",
-            "EMPLOYED": "reject",
-            "STOP_REASON": "reject",
-            "STOP_REASON_MISSING": "review",
-            "PENSION": "reject",
-            "PRIOR_BENEFIT": "reject",
-            "ENTITLEMENT_USED": "review",
-            "RETIREMENT_AGE": "review",
-            "DECEASED": "reject",
-            "INCARCERATED": "reject",
-        },
+        default_factory=lambda: _DEFAULT_SEVERITIES.copy(),
         description="default severity per claim rule (contract §3)",
     )
     risk_weights: dict[str, float] = Field(
@@ -201,10 +205,10 @@ class RefundPolicy(_Model):
 class Policy(_Model):
     """All policy parameters. ``Policy()`` gives the documented defaults."""
 
-    match: MatchPolicy = Field(default_factory=MatchPolicy)
-    screening: ScreeningPolicy = Field(default_factory=ScreeningPolicy)
-    graph: GraphPolicy = Field(default_factory=GraphPolicy)
-    refund: RefundPolicy = Field(default_factory=RefundPolicy)
+    match: MatchPolicy = Field(default_factory=lambda: MatchPolicy())
+    screening: ScreeningPolicy = Field(default_factory=lambda: ScreeningPolicy())
+    graph: GraphPolicy = Field(default_factory=lambda: GraphPolicy())
+    refund: RefundPolicy = Field(default_factory=lambda: RefundPolicy())
 
     @classmethod
     def from_toml(cls, path: str | Path) -> Policy:

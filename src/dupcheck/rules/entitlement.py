@@ -42,14 +42,14 @@ def contribution_years(ctx: Context) -> pl.DataFrame:
 def entitlement_expr(policy: ScreeningPolicy) -> pl.Expr:
     """Entitlement in months per claim from ``benefit_type`` and ``contrib_years`` (12 when unknown)."""
     levels = sorted(policy.ui_benefit_months)
-    ui = pl.lit(levels[0][1])
+    ui: pl.Expr = pl.lit(levels[0][1])
     for years, months in levels[1:]:
         ui = pl.when(pl.col("contrib_years") >= years).then(pl.lit(months)).otherwise(ui)
     ui = pl.when(pl.col("contrib_years").is_null()).then(pl.lit(levels[0][1])).otherwise(ui)
-    expr = pl.when(pl.col("benefit_type") == "ui_benefit").then(ui)
-    for bt, months in policy.entitlement_months.items():
-        expr = expr.when(pl.col("benefit_type") == bt).then(pl.lit(months))
-    return expr.otherwise(None).cast(pl.Int64)
+    expr: pl.Expr = pl.lit(None, dtype=pl.Int64)
+    for bt, months in sorted(policy.entitlement_months.items()):
+        expr = pl.when(pl.col("benefit_type") == bt).then(pl.lit(months)).otherwise(expr)
+    return pl.when(pl.col("benefit_type") == "ui_benefit").then(ui).otherwise(expr).cast(pl.Int64)
 
 
 def entitlement_used(ctx: Context) -> pl.DataFrame:
