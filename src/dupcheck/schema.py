@@ -288,6 +288,13 @@ TABLES: dict[str, TableSpec] = {
             _c("layoffs_prev_year", "int"),
             _c("bank_account"),
             _c("requested_amount", "money"),
+            # Extensions (not in the contract): inputs of the other layoff-rate formulas of
+            # domain.md §5.3, read only when ``RefundPolicy.layoff_formula`` names them.
+            _c("insured_prev2_year_end", "int", doc="insured at the end of year N-2 (formulas A, B)"),
+            _c("insured_jan_prev_year", "int", doc="insured in January of N-1 (formula C)"),
+            _c("insured_avg_prev_year", "money", doc="monthly average insured in N-1 (C, D)"),
+            _c("ui_recipients_prev_year", "int", doc="UI-benefit recipients in N-1 (B)"),
+            _c("new_ui_recipients_prev_year", "int", doc="new UI-benefit recipients in N-1 (D)"),
         ),
         key="application_id",
     ),

@@ -33,6 +33,7 @@ import polars as pl
 from dupcheck.errors import ConfigError
 from dupcheck.policy import RefundPolicy
 
+from ._inputs import LAYOFF_EXTRA_COLUMNS
 from ._money import common_scale, exceeds_ratio, rate_numerator
 
 __all__ = ["FORMULA_COLUMNS", "layoff_check"]
@@ -97,7 +98,12 @@ def layoff_check(apps: pl.DataFrame, policy: RefundPolicy) -> pl.DataFrame:
     need = FORMULA_COLUMNS.get(formula)
     if need is None:
         raise ConfigError(f"refund.layoff_formula: unknown formula {formula!r}")
-    absent = [c for c in need if c not in apps.columns]
+    # an extension column the reader added as all-null is as absent as one the file never had
+    absent = [
+        c for c in need
+        if c not in apps.columns
+        or (c in LAYOFF_EXTRA_COLUMNS and apps.get_column(c).null_count() == apps.height)
+    ]
     if absent:
         raise ConfigError(
             f"refund.layoff_formula = {formula!r} needs column(s) {', '.join(absent)} in "
