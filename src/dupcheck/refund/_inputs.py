@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 
 from dupcheck.errors import InputError
+from dupcheck.normalize import normalize_account, normalize_address, normalize_phone
 from dupcheck.schema import ENUMS, TABLES
 
 from ._money import MONEY
@@ -69,23 +70,11 @@ def norm_uscc(expr: pl.Expr) -> pl.Expr:
     return pl.when(v.str.len_chars() > 0).then(v).otherwise(None)
 
 
-def norm_phone(expr: pl.Expr) -> pl.Expr:
-    """Phone digits only, without a leading +86/0086 country code; empty -> null."""
-    v = expr.cast(pl.String).str.normalize("NFKC").str.replace_all(r"\D", "")
-    v = v.str.replace(r"^(0086|86)(1\d{10})$", "$2")
-    return pl.when(v.str.len_chars() > 0).then(v).otherwise(None)
-
-
-def norm_account(expr: pl.Expr) -> pl.Expr:
-    """Bank account: NFKC, no spaces or dashes, upper case; empty -> null."""
-    v = expr.cast(pl.String).str.normalize("NFKC").str.replace_all(r"[\s\-]", "").str.to_uppercase()
-    return pl.when(v.str.len_chars() > 0).then(v).otherwise(None)
-
-
-def norm_address(expr: pl.Expr) -> pl.Expr:
-    """Address: NFKC, no spaces or punctuation; empty -> null (information-only comparisons)."""
-    v = expr.cast(pl.String).str.normalize("NFKC").str.replace_all(r"[\s\p{P}]", "")
-    return pl.when(v.str.len_chars() > 0).then(v).otherwise(None)
+#: Contact keys are the project's one normalisation (``dupcheck.normalize.contact``), so the refund
+#: audit and the graph compare phones, accounts and addresses identically.
+norm_phone = normalize_phone
+norm_account = normalize_account
+norm_address = normalize_address
 
 
 def _enum_codes(expr: pl.Expr, enum: str) -> pl.Expr:
