@@ -183,3 +183,13 @@ def test_name_conflict_needs_agreeing_records_and_ignores_homophones() -> None:
     assert "ID_CONFLICT" not in _rules(_run([claim("C1", P, name="王晓明")], **h, pensions=pens))  # homophone
     h["stoppages"][0]["name"] = "王大明"  # a single record per name: no agreed name
     assert "ID_CONFLICT" not in _rules(_run([claim("C1", P, name="李大刚")], **h))
+
+
+def test_fuzzy_link_with_typo_supports_reject_and_explains_itself() -> None:
+    typo = P[:10] + ("9" if P[10] != "9" else "8") + P[11:]  # one mistyped digit in the record
+    extra = [{"record_id": "E9", "id_number": typo, "name": "张三", "employer_id": "91370000MA3C00000X",
+              "start_date": "2021-09-01", "end_date": None}]
+    res = _run([claim("C1", P)], **_with(P, employment=extra))
+    f = res.findings.filter(res.findings["rule"] == "EMPLOYED").row(0, named=True)
+    assert (f["match"], f["severity"]) == ("fuzzy", "reject") and f["score"] >= 0.9
+    assert "bits per field" in f["detail"] and "id one digit" in f["detail"]

@@ -52,3 +52,12 @@ def test_golden_explain_mentions_every_finding(golden_dir: Path) -> None:
     assert "PENSION" in text and "RETIREMENT_AGE" in text and "REJECT" in text
     assert "371524196105030610" not in text  # ids are masked in explanations
     assert "No finding" in result.explain("C01")
+
+
+def test_explain_shows_fuzzy_waterfall_and_rejected_namesake(golden_dir: Path) -> None:
+    result = screen(golden_dir)
+    c11 = result.explain("C11")
+    assert "linked to employment E011 (fuzzy" in c11 and "id one digit" in c11
+    namesake = result.explain_link("C01", "employment", "E014")
+    assert namesake.startswith("not linked") and "another valid id" in namesake
+    assert "exact link" in result.explain_link("C13", "pensions", "R003")

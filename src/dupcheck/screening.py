@@ -47,6 +47,8 @@ class ScreeningResult:
     skipped: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     input_problems: int = 0
+    records: pl.DataFrame | None = field(default=None, repr=False)
+    policy: Policy = field(default_factory=Policy, repr=False)
 
     def summary(self) -> pl.DataFrame:
         """Counts by decision and by rule: ``kind, key, claims``."""
@@ -98,21 +100,53 @@ class ScreeningResult:
             + f"; {c.get('benefit_type')} claimed {c.get('period_start')}..{c.get('period_end')} (filed {c.get('claim_date')}).",
         ]
         f = self.findings.filter(pl.col("claim_id") == claim_id)
-        ev = self.evidence.filter(pl.col("claim_id") == claim_id)
         for row in f.iter_rows(named=True):
             out.append(f"  - {row['rule']} [{row['severity']}] from {row['source']} {row['source_key']}: {row['detail']}")
-            link = ev.filter((pl.col("source") == row["source"]) & (pl.col("source_key") == row["source_key"]))
-            if row["match"] in ("id", "legacy_id"):
-                how = "same identity number" if row["match"] == "id" else "same identity number after upgrading the legacy 15-digit form"
-                out.append(f"      linked exactly: {how} (score 1.00).")
-            elif row["match"] == "fuzzy":
-                contrib = link["contributions"][0] if link.height else None
-                out.append(f"      linked by fuzzy match, score {row['score']:.2f}; field contributions: {_fmt_contrib(contrib)}")
         if f.is_empty():
-            n_links = ev.height
-            out.append(f"  No finding: {n_links} linked record(s) checked, none disqualifying.")
+            out.append("  No finding: no linked record disqualifies this claim.")
+        ev = self.evidence.filter(pl.col("claim_id") == claim_id).sort("source", "source_key")
+        out.append(f"  Identity links ({ev.height} record(s)):")
+        for source, key, match in ev.select("source", "source_key", "match").iter_rows():
+            if match == "fuzzy":
+                out.append(_indent(self.explain_link(claim_id, source, key), 4))
+            else:
+                how = "same identity number" if match == "id" else "same number, legacy 15-digit form"
+                out.append(f"    {source} {key}: exact link ({how}), score 1.00")
         out.append("  This is a recommendation for a caseworker, not an automated decision (PIPL Art. 24).")
         return "\n".join(out)
+
+    def explain_link(self, claim_id: str, source: str, source_key: str) -> str:
+        """How ``claim_id`` was (or was not) tied to one reference record, field by field.
+
+        A linked record is described from the evidence (exact links plainly, fuzzy ones as a
+        Splink-style waterfall); an unlinked one is scored afresh, so a caseworker can see why a
+        near miss (say, a namesake with another valid id) was rejected.
+        """
+        from dupcheck.matchers.fuzzy import describe_contributions, fuzzy_links
+
+        ev = self.evidence.filter(
+            (pl.col("claim_id") == claim_id) & (pl.col("source") == source)
+            & (pl.col("source_key") == source_key)
+        )
+        if ev.height:
+            match, score, contrib = ev.select("match", "score", "contributions").row(0)
+            head = f"linked to {source} {source_key} ({match}, score {score:.2f}):"
+            return head + "\n" + describe_contributions(contrib or "{}", score, match)
+        if self.records is None:
+            raise KeyError("this result keeps no reference records to score against")
+        rec = self.records.filter((pl.col("source") == source) & (pl.col("source_key") == source_key))
+        claim = self.claims.filter(pl.col("claim_id") == claim_id)
+        if rec.is_empty() or claim.is_empty():
+            raise KeyError(f"no record {source}/{source_key} or claim {claim_id!r}")
+        scored = fuzzy_links(claim, rec, self.policy.match, min_score=0.0, prune_valid_pairs=False)
+        if scored.is_empty():
+            return f"not linked to {source} {source_key}: it shares no blocking key with the claim."
+        score, contrib = scored.select("score", "contributions").row(0)
+        return (
+            f"not linked to {source} {source_key}: score {score:.3f} is below the review "
+            f"threshold {self.policy.match.review_threshold:.2f}.\n"
+            + describe_contributions(contrib, score, "fuzzy")
+        )
 
     def write(self, out: str | Path, *, csv: bool = False) -> None:
         """Write ``decisions.parquet`` and ``findings.parquet`` (and CSV copies) to ``out``."""
@@ -123,16 +157,8 @@ class ScreeningResult:
         (Path(out) / "screening.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
 
 
-def _fmt_contrib(raw: str | None) -> str:
-    if not raw:
-        return "n/a"
-    try:
-        d: Any = json.loads(raw)
-    except ValueError:
-        return raw
-    if isinstance(d, dict):
-        return ", ".join(f"{k} {v:+.2f}" if isinstance(v, int | float) else f"{k} {v}" for k, v in d.items())
-    return str(d)
+def _indent(text: str, n: int) -> str:
+    return "\n".join(" " * n + line for line in text.splitlines())
 
 
 class Screener:
@@ -178,10 +204,12 @@ class Screener:
                 parts.append(spec.fn(ctx))
             findings = pl.concat(parts) if parts else pl.DataFrame(schema=FINDING_SCHEMA)
         with stage("decide"):
+            findings = _with_link_detail(findings, evidence)
             findings, decisions = decide(claims, findings, self.policy)
         return ScreeningResult(
             decisions=decisions, findings=findings, evidence=evidence, claims=claims,
             skipped=skipped, timings=timings, input_problems=len(ds.problems),
+            records=records, policy=self.policy,
         )
 
 
@@ -223,6 +251,43 @@ def _fill_periods(claims: pl.DataFrame, tables: dict[str, pl.DataFrame], evidenc
     )
     default_end = add_months(pl.col("period_start"), pl.col("entitlement_months")) - pl.duration(days=1)
     return c.with_columns(pl.coalesce("period_end", default_end).alias("period_end"))
+
+
+def _with_link_detail(findings: pl.DataFrame, evidence: pl.DataFrame) -> pl.DataFrame:
+    """Append to each finding resting on a fuzzy link how much each field contributed to it."""
+    from dupcheck.matchers.fuzzy import COMPARISON_NAMES
+
+    fuzzy = evidence.filter(pl.col("match") == "fuzzy").select(
+        "claim_id", "source", "source_key", "contributions"
+    )
+    if fuzzy.is_empty() or findings.is_empty():
+        return findings
+    field = pl.Struct({"level": pl.String, "log2_bf": pl.Float64})
+    dtype = pl.Struct({"prior": pl.Float64, **{n: field for n in COMPARISON_NAMES}})
+    c = pl.col("_c")
+    parts = [
+        pl.when(c.struct.field(n).struct.field("level") != "null").then(
+            pl.format("{} ({})", c.struct.field(n).struct.field("level"),
+                      c.struct.field(n).struct.field("log2_bf").round(1))
+        )
+        for n in COMPARISON_NAMES
+    ]
+    text = fuzzy.with_columns(pl.col("contributions").str.json_decode(dtype).alias("_c")).select(
+        "claim_id", "source", "source_key",
+        pl.concat_str([pl.lit("Identity linked by fuzzy match; bits per field: "),
+                       pl.concat_str(parts, separator=", ", ignore_nulls=True), pl.lit(".")])
+        .alias("_link"),
+    )
+    return (
+        findings.join(text, on=["claim_id", "source", "source_key"], how="left")
+        .with_columns(
+            pl.when(pl.col("_link").is_not_null())
+            .then(pl.concat_str([pl.col("detail"), pl.lit(" "), pl.col("_link")]))
+            .otherwise(pl.col("detail"))
+            .alias("detail")
+        )
+        .drop("_link")
+    )
 
 
 def decide(claims: pl.DataFrame, findings: pl.DataFrame, policy: Policy) -> tuple[pl.DataFrame, pl.DataFrame]:
