@@ -138,6 +138,19 @@ class ScreeningPolicy(_Model):
         description="risk contribution of one finding by severity; risk = 1 - prod(1 - w*score)",
     )
 
+    @field_validator("severities", "qualifying_reasons", "entitlement_months", mode="before")
+    @classmethod
+    def _merge_defaults(cls, v: Any, info: Any) -> Any:
+        """A TOML table overrides the keys it names; the other keys keep their defaults."""
+        if not isinstance(v, dict):
+            return v
+        default = cls.model_fields[info.field_name].get_default(call_default_factory=True)
+        if info.field_name == "severities":
+            unknown = sorted(set(v) - set(default))
+            if unknown:
+                raise ValueError(f"unknown rule code(s) {unknown}")
+        return {**default, **v}
+
     @field_validator("qualifying_reasons")
     @classmethod
     def _known_reasons(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
