@@ -57,31 +57,26 @@ def _ent(kind: str | pl.Expr, value: pl.Expr) -> pl.Expr:
 
 def enterprise_kinds(prep: Prepared) -> pl.DataFrame:
     """``enterprise_id, ekind`` for every enterprise id seen anywhere (agency wins)."""
-    agency_ids = pl.concat(
-        [
-            prep.enterprises.filter(pl.col("ekind") == "agency").select(pl.col("enterprise_id").alias("e")),
-            prep.claims.select(pl.col("agency_id").alias("e")),
-            prep.spells.select(pl.col("agency_id").alias("e")),
-            prep.applications.filter(pl.col("covered_units").is_not_null()).select(
-                pl.col("enterprise_id").alias("e")
-            ),
-        ]
-    ).drop_nulls()
-    all_ids = pl.concat(
-        [
-            agency_ids,
-            prep.enterprises.select(pl.col("enterprise_id").alias("e")),
-            prep.claims.select(pl.col("last_employer_id").alias("e")),
-            prep.spells.select(pl.col("employer_id").alias("e")),
-            prep.applications.select(pl.col("enterprise_id").alias("e")),
-        ]
-    ).drop_nulls().unique()
-    return all_ids.select(
-        pl.col("e").alias("enterprise_id"),
-        pl.when(pl.col("e").is_in(agency_ids.get_column("e").unique().implode()))
-        .then(pl.lit("agency"))
-        .otherwise(pl.lit("unit"))
-        .alias("ekind"),
+
+    def distinct(frame: pl.DataFrame, col: str) -> pl.Series:
+        return frame.get_column(col).drop_nulls().unique().alias("e")
+
+    agency_ids = pl.concat([
+        prep.enterprises.filter(pl.col("ekind") == "agency").get_column("enterprise_id").alias("e"),
+        distinct(prep.claims, "agency_id"),
+        distinct(prep.spells, "agency_id"),
+        distinct(prep.applications.filter(pl.col("covered_units").is_not_null()), "enterprise_id"),
+    ]).unique()
+    all_ids = pl.concat([
+        agency_ids,
+        prep.enterprises.get_column("enterprise_id").alias("e"),
+        distinct(prep.claims, "last_employer_id"),
+        distinct(prep.spells, "employer_id"),
+        distinct(prep.applications, "enterprise_id"),
+    ]).unique()
+    return pl.DataFrame({"enterprise_id": all_ids}).with_columns(
+        ekind=pl.when(pl.col("enterprise_id").is_in(agency_ids.implode()))
+        .then(pl.lit("agency")).otherwise(pl.lit("unit"))
     )
 
 
@@ -169,13 +164,14 @@ def _intern(values: pl.Series, offset: int) -> tuple[np.ndarray, pl.Series]:
     parts: list[pl.Series] = []
     if num.any():
         v = values.filter(pl.Series(num))
+        last = pl.lit(v).str.slice(17, 1)
         code = pl.select(
             pl.lit(v).str.slice(0, 17).cast(pl.Int64) * 11
-            + pl.lit(v).str.slice(17, 1).replace_strict(
-                [*"0123456789X"], list(range(11)), return_dtype=pl.Int64)
-        ).to_series().to_numpy()
-        uniq = np.unique(code)
-        ids[num] = np.searchsorted(uniq, code) + offset
+            + pl.when(last == "X").then(pl.lit(10, dtype=pl.Int64)).otherwise(last.cast(pl.Int64, strict=False))
+        ).to_series()
+        # polars' dense rank and sorted unique (numpy's unique/searchsorted are far slower here)
+        ids[num] = (code.rank("dense").cast(pl.Int64) - 1 + offset).to_numpy()
+        uniq = code.unique().sort().to_numpy()
         offset += len(uniq)
         digits = pl.Series(uniq // 11).cast(pl.String).str.zfill(17)
         check = pl.Series(uniq % 11).replace_strict(list(range(11)), [*"0123456789X"],
