@@ -6,6 +6,7 @@ problem on stderr and no traceback; heavy modules are imported inside the comman
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -49,6 +50,17 @@ def _errors_to_exit(fn: F) -> F:
             _fail([str(exc)])
         except OSError as exc:
             _fail([f"{exc.filename or ''}: {exc.strerror or exc}"])
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug, not bad input: say so briefly, keep data out of it
+            if os.environ.get("DUPCHECK_DEBUG"):
+                raise
+            typer.echo(
+                f"dupcheck: internal error ({type(exc).__name__}); this is a bug, please report it. "
+                "Set DUPCHECK_DEBUG=1 to see the traceback.",
+                err=True,
+            )
+            raise typer.Exit(1) from None
         return None
 
     return wrapper  # type: ignore[return-value]
