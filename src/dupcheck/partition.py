@@ -36,11 +36,18 @@ from dupcheck.io.dataset import REQUIRED_TABLES
 from dupcheck.io.read import discover, read_table
 from dupcheck.matchers import build_evidence, stack_records
 from dupcheck.matchers.evidence import PERSON_KEY_COLS
-from dupcheck.normalize import add_person_keys
 from dupcheck.policy import Policy
 from dupcheck.rules import REGISTRY, Context
 from dupcheck.schema import FINDING_SCHEMA, TABLES
-from dupcheck.screening import PERSON_TABLES, ScreeningResult, decide, prepare_claims
+from dupcheck.screening import (
+    PERSON_TABLES,
+    ScreeningResult,
+    _fill_periods,
+    _prepare_reference,
+    _with_link_detail,
+    decide,
+    prepare_claims,
+)
 
 __all__ = ["default_partitions", "partition_of", "screen_partitioned"]
 
@@ -61,7 +68,8 @@ def partition_of(pid: pl.Expr, partitions: int) -> pl.Expr:
     A fixed-seed hash of the id string, so the assignment does not depend on row order and the
     claims of one person share a partition.
     """
-    return (pid.hash(seed=2021) % partitions).fill_null(0).cast(pl.UInt32)
+    bucket = (pid.hash(seed=2021) % partitions).cast(pl.UInt32)
+    return pl.when(pid.is_null()).then(pl.lit(0, dtype=pl.UInt32)).otherwise(bucket)
 
 
 def _read_one(path: Path, name: str) -> tuple[pl.DataFrame | None, list[Problem]]:
@@ -78,37 +86,16 @@ def _read_one(path: Path, name: str) -> tuple[pl.DataFrame | None, list[Problem]
     return coerced.frame, problems + coerced.problems
 
 
-def _prepare_reference(t: pl.DataFrame) -> pl.DataFrame:
-    """``source_key`` (record id, else the row number) and person keys, as screening does."""
-    key = pl.col("_row").cast(pl.String)
-    if "record_id" in t.columns:
-        key = pl.coalesce(pl.col("record_id"), key)
-    return add_person_keys(t.with_columns(key.alias("source_key")))
-
-
 def _key_columns(t: pl.DataFrame) -> pl.DataFrame:
     """The narrow projection matching needs (what ``stack_records`` takes from a table)."""
     extra = [c for c in ("region_code", "phone") if c in t.columns]
     return t.select("_row", "source_key", *PERSON_KEY_COLS, *extra)
 
 
-def _fill_periods(ctx: Context) -> pl.DataFrame:
-    """Contribution years, entitlement months and default period ends, as screening does."""
-    from dupcheck.periods import add_months
-    from dupcheck.rules.entitlement import contribution_years, entitlement_expr
-
-    years = contribution_years(ctx)
-    c = ctx.claims.join(years, on="claim_id", how="left").with_columns(
-        entitlement_expr(ctx.policy.screening).alias("entitlement_months")
-    )
-    default_end = add_months(pl.col("period_start"), pl.col("entitlement_months")) - pl.duration(days=1)
-    return c.with_columns(pl.coalesce("period_end", default_end).alias("period_end"))
-
-
 def _rules(claims: pl.DataFrame, tables: dict[str, pl.DataFrame], evidence: pl.DataFrame,
            policy: Policy, present: set[str]) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, str]]:
     """Periods and every applicable rule over one claim partition: ``claims, findings, skipped``."""
-    claims = _fill_periods(Context(claims, tables, evidence, policy))
+    claims = _fill_periods(claims, tables, evidence, policy)
     ctx = Context(claims, tables, evidence, policy)
     parts, skipped = [], {}
     for spec in REGISTRY:
@@ -186,7 +173,6 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
             records = stack_records(keys)
             keys.clear()
             evidence = build_evidence(claims, records, policy.match)
-            del records
         gc.collect()
 
         with stage("rules"):
@@ -209,7 +195,7 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
                              how="semi") for n, t in tables.items()} if k > 1 else tables)
             c, f, skipped = _rules(c, tb, ev, policy, present)
         with stage("decide"):
-            f, d = decide(c, f, policy)
+            f, d = decide(c, _with_link_detail(f, ev), policy)
         out_claims.append(c)
         out_findings.append(f)
         out_decisions.append(d)
@@ -220,5 +206,5 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
     return ScreeningResult(
         decisions=decisions, findings=findings, evidence=evidence, claims=claims,
         skipped=skipped, timings=timings,
-        input_problems=sum(1 for p in problems if not p.fatal),
+        input_problems=sum(1 for p in problems if not p.fatal), records=records, policy=policy,
     )
