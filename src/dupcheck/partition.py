@@ -14,7 +14,11 @@ built only the *linked* rows of each table matter. This module therefore:
 4. runs the rules and the decision in ``K`` claim partitions (hash of the normalised id, so the
    claims of one person, which DUPLICATE_CLAIM pairs, always share a partition) and unions them.
 
-The output equals ``Screener(policy).run(folder)`` row for row (tested on small provinces).
+The output equals ``Screener(policy).run(folder)`` row for row (tested on small provinces):
+decisions, findings, evidence, claims, and (with fuzzy matching) the stacked records. Names are
+converted once over the distinct names of all tables rather than once per table; on the exact-only
+path only the linked rows' names are converted, and the result keeps no records (so
+``explain_link`` cannot score near misses there).
 Peak memory is that of the matching stage (claims + narrow keys of all reference rows) instead
 of all tables at full width plus the keys.
 """
@@ -36,6 +40,7 @@ from dupcheck.io.dataset import REQUIRED_TABLES
 from dupcheck.io.read import discover, read_table
 from dupcheck.matchers import build_evidence, stack_records
 from dupcheck.matchers.evidence import PERSON_KEY_COLS
+from dupcheck.normalize import add_person_keys, name_keys_expr
 from dupcheck.policy import Policy
 from dupcheck.rules import REGISTRY, Context
 from dupcheck.schema import FINDING_SCHEMA, TABLES
@@ -54,6 +59,7 @@ __all__ = ["default_partitions", "partition_of", "screen_partitioned"]
 #: Claims per rule partition when ``partitions`` is not given.
 CLAIMS_PER_PARTITION = 250_000
 
+_NAME_KEYS = ("name_norm", "name_py")
 _FINDING_ORDER = ["claim_id", "rule", "source", "source_key", "severity"]
 
 
@@ -86,10 +92,31 @@ def _read_one(path: Path, name: str) -> tuple[pl.DataFrame | None, list[Problem]
     return coerced.frame, problems + coerced.problems
 
 
+def _prepare_ids(t: pl.DataFrame) -> pl.DataFrame:
+    """``source_key`` and the id keys of a reference table (name keys are added later)."""
+    key = pl.col("_row").cast(pl.String)
+    if "record_id" in t.columns:
+        key = pl.coalesce(pl.col("record_id"), key)
+    return add_person_keys(t.with_columns(key.alias("source_key")), name_col=None)
+
+
 def _key_columns(t: pl.DataFrame) -> pl.DataFrame:
-    """The narrow projection matching needs (what ``stack_records`` takes from a table)."""
+    """The narrow projection matching needs, with the raw ``name`` in place of its keys."""
     extra = [c for c in ("region_code", "phone") if c in t.columns]
-    return t.select("_row", "source_key", *PERSON_KEY_COLS, *extra)
+    ids = [c for c in PERSON_KEY_COLS if c not in _NAME_KEYS]
+    return t.select("_row", "source_key", *ids, "name", *extra)
+
+
+def _name_map(names: list[pl.Series]) -> pl.DataFrame:
+    """``name, name_norm, name_py`` for every distinct name in ``names``, converted once."""
+    u = pl.concat([s.rename("name") for s in names]).drop_nulls().unique().to_frame()
+    return u.with_columns(name_keys_expr(pl.col("name")).alias("_k")).select(
+        "name", *[pl.col("_k").struct.field(f).alias(f) for f in _NAME_KEYS])
+
+
+def _with_names(t: pl.DataFrame, names: pl.DataFrame, order: list[str]) -> pl.DataFrame:
+    """``t`` with the name keys of its ``name`` column looked up in ``names``, columns in ``order``."""
+    return t.join(names, on="name", how="left", maintain_order="left").select(order)
 
 
 def _rules(claims: pl.DataFrame, tables: dict[str, pl.DataFrame], evidence: pl.DataFrame,
@@ -148,6 +175,7 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
         del frame
         present = {"claims"}
         keys: dict[str, pl.DataFrame] = {}
+        order: dict[str, list[str]] = {}
         for name in TABLES:
             if name == "claims" or name not in files:
                 continue
@@ -160,7 +188,8 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
             if name not in PERSON_TABLES:
                 continue
             with stage("normalise"):
-                prepared = _prepare_reference(table)
+                order[name] = _prepare_reference(table.head(0)).columns
+                prepared = _prepare_ids(table)
                 del table
                 keys[name] = _key_columns(prepared)
                 prepared.write_parquet(spill / f"{name}.parquet", statistics=False)
@@ -168,6 +197,17 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
             gc.collect()
         if any(p.fatal for p in problems):
             raise ValidationError(problems)
+        fuzzy = policy.match.fuzzy_enabled
+        with stage("normalise"):
+            # names are converted once over the distinct names of all tables; on the exact-only
+            # path only the linked rows' names are ever read, so they are converted after matching
+            names = _name_map([k.get_column("name") for k in keys.values()]) if fuzzy else None
+            if names is not None:
+                keys = {n: k.join(names, on="name", how="left", maintain_order="left")
+                        for n, k in keys.items()}
+            else:
+                keys = {n: k.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in _NAME_KEYS)
+                        for n, k in keys.items()}
 
         with stage("match"):
             records = stack_records(keys)
@@ -183,6 +223,10 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
                 rows = evidence.filter(pl.col("source") == name).select("_row").unique()
                 tables[name] = (pl.scan_parquet(spill / f"{name}.parquet")
                                 .join(rows.lazy(), on="_row", how="semi").collect())
+        with stage("normalise"):
+            if names is None:
+                names = _name_map([t.get_column("name") for t in tables.values()])
+            tables = {n: _with_names(t, names, order[n]) for n, t in tables.items()}
     k = partitions or default_partitions(claims.height)
     part = partition_of(pl.col("pid"), k)
     out_claims, out_findings, out_decisions = [], [], []
@@ -206,5 +250,8 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
     return ScreeningResult(
         decisions=decisions, findings=findings, evidence=evidence, claims=claims,
         skipped=skipped, timings=timings,
-        input_problems=sum(1 for p in problems if not p.fatal), records=records, policy=policy,
+        input_problems=sum(1 for p in problems if not p.fatal), policy=policy,
+        # without fuzzy matching the unlinked rows' names were never converted: keep no records
+        # rather than records that would explain near misses wrongly
+        records=records if fuzzy else None,
     )
