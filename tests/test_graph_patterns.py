@@ -284,3 +284,12 @@ def test_large_group_is_peeled_to_its_dense_block() -> None:
     peeled = of(analyze(tables, extras=GraphExtras(community_peel_above=20)).alerts, "SUSPICIOUS_COMMUNITY")
     persons = {e for e in peeled["entities"][0] if e.startswith("person:")}
     assert {f"person:{rid(i)}" for i in range(12)} <= persons and len(persons) <= 13
+
+
+def test_full_width_and_lowercase_ids_are_one_person() -> None:
+    pid = rid(1, birth="19900101")
+    full = pid.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    disp = [dict(agency_id=AG, employer_id=U1, id_number=full, name="张1", start_date=d("2021-01-01"),
+                 end_date=None)]
+    dwc = of(run(claims=[claim(1, id_number=pid.lower())], dispatch=disp), "DISPATCH_WHILE_CLAIMING")
+    assert dwc.height == 1 and f"person:{pid}" in dwc["entities"][0].to_list()

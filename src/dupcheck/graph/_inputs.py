@@ -103,7 +103,7 @@ def _fallback_keys(frame: pl.DataFrame, id_col: str, name_col: str) -> pl.DataFr
     check = pl.lit(_CHECK).str.slice((total % 11).cast(pl.Int64), 1)
     birth = pid.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
     valid = (
-        pid.str.contains(r"^\d{17}[\dX]$").fill_null(False)
+        pid.str.contains(r"^[0-9]{17}[0-9X]$").fill_null(False)
         & (check == pid.str.slice(17, 1)).fill_null(False)
         & birth.is_not_null()
     )
@@ -150,7 +150,7 @@ def pid_only(frame: pl.DataFrame, id_col: str = "id_number") -> pl.Series:
     """The canonical person key alone, fast: an id already in canonical form (17 digits and a
     check character) is its own key; only the other distinct values go through the normaliser."""
     ids = frame.get_column(id_col).cast(pl.String)
-    clean = ids.str.contains(r"^\d{17}[\dX]$").fill_null(False)
+    clean = ids.str.contains(r"^[0-9]{17}[0-9X]$").fill_null(False)
     dirty = ids.filter(~clean).drop_nulls().unique()
     if dirty.len() == 0:
         return ids.alias("pid")

@@ -151,7 +151,7 @@ class Graph:
         return self.nodes.filter(pl.col("node_id").is_in(members.tolist())).get_column("entity").to_list()
 
 
-_CANON = r"^\d{17}[\dX]$"
+_CANON = r"^[0-9]{17}[0-9X]$"
 
 
 def _intern(values: pl.Series, offset: int) -> tuple[np.ndarray, pl.Series]:
