@@ -293,3 +293,16 @@ def test_full_width_and_lowercase_ids_are_one_person() -> None:
                  end_date=None)]
     dwc = of(run(claims=[claim(1, id_number=pid.lower())], dispatch=disp), "DISPATCH_WHILE_CLAIMING")
     assert dwc.height == 1 and f"person:{pid}" in dwc["entities"][0].to_list()
+
+
+def test_linkage_evidence_ties_a_mistyped_dispatch_row_to_the_claimant() -> None:
+    pid = rid(1)
+    typo = pid[:10] + pid[11] + pid[10] + pid[12:]  # transposed digits: another (invalid) id
+    disp = [dict(record_id="H1", agency_id=AG, employer_id=U1, id_number=typo, name="张1",
+                 start_date=d("2021-01-01"), end_date=None)]
+    tables = {"claims": frame("claims", [claim(1)]), "dispatch": frame("dispatch", disp)}
+    assert of(analyze(tables).alerts, "DISPATCH_WHILE_CLAIMING").height == 0
+    links = pl.DataFrame({"claim_id": ["c001"], "source": ["dispatch"], "source_key": ["H1"],
+                          "match": ["fuzzy"], "score": [0.93]})
+    dwc = of(analyze(tables, evidence=links).alerts, "DISPATCH_WHILE_CLAIMING")
+    assert dwc.height == 1 and f"person:{pid}" in dwc["entities"][0].to_list()

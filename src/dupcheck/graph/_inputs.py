@@ -294,8 +294,28 @@ def _claim_period_end(claims: pl.DataFrame, spells: pl.DataFrame, policy: Policy
     ).drop("years", "_m")
 
 
-def prepare(tables: dict[str, pl.DataFrame], policy: Policy) -> Prepared:
-    """Normalise the contract tables into the frames of :class:`Prepared`."""
+def _relink(spells: pl.DataFrame, links: pl.DataFrame | None, claims: pl.DataFrame) -> pl.DataFrame:
+    """Re-key spells that the linkage evidence ties to a claim (fuzzy links through a mistyped
+    or transposed id) to that claimant's person key; unambiguous links only."""
+    if links is None or not {"claim_id", "source", "source_key"} <= set(links.columns) or spells.height == 0:
+        return spells
+    lk = (
+        links.filter(pl.col("source").is_in(["employment", "dispatch"]))
+        .select(pl.col("source").cast(pl.String), pl.col("source_key").cast(pl.String),
+                pl.col("claim_id").cast(pl.String))
+        .join(claims.select("claim_id", pl.col("pid").alias("_lpid")), on="claim_id")
+        .group_by("source", "source_key")
+        .agg(pl.col("_lpid").drop_nulls().unique())
+        .filter(pl.col("_lpid").list.len() == 1)
+        .with_columns(pl.col("_lpid").list.first())
+    )
+    return spells.join(lk, on=["source", "source_key"], how="left", maintain_order="left").with_columns(
+        pid=pl.coalesce("_lpid", "pid")).drop("_lpid")
+
+
+def prepare(tables: dict[str, pl.DataFrame], policy: Policy, links: pl.DataFrame | None = None) -> Prepared:
+    """Normalise the contract tables into the frames of :class:`Prepared`; ``links`` (linkage
+    evidence or findings: ``claim_id, source, source_key``) re-keys fuzzily linked spells."""
     c = person_keys(_table(tables, "claims"))
     claims = c.select(
         pl.col("claim_id").cast(pl.String),
@@ -332,6 +352,8 @@ def prepare(tables: dict[str, pl.DataFrame], policy: Policy) -> Prepared:
         pl.lit("dispatch").alias("source"),
         _key(dsp, "record_id").alias("source_key"),
     )
+    emp_sp = _relink(emp_sp, links, claims)
+    dsp_sp = _relink(dsp_sp, links, claims)
     spells = pl.concat([emp_sp, dsp_sp]).filter(pl.col("pid").is_not_null() & pl.col("start").is_not_null())
     dispatch = (
         dsp_sp if dsp_sp.height > 0 else emp_sp.filter(pl.col("agency_id").is_not_null()).with_columns(source=pl.lit("employment"))

@@ -136,13 +136,16 @@ class GraphResult:
 
 
 def _flagged(evidence: pl.DataFrame | None) -> pl.DataFrame | None:
-    """Claims with screening findings: a findings frame (any row), or decisions (not approve)."""
+    """Claims with screening findings: a findings frame (any row), or decisions (not approve);
+    a bare linkage-evidence frame flags nothing."""
     if evidence is None or "claim_id" not in evidence.columns:
         return None
     if "decision" in evidence.columns:
         evidence = evidence.filter(pl.col("decision") != "approve")
     elif "rule" in evidence.columns:
         evidence = evidence.filter(pl.col("rule").is_not_null())
+    else:
+        return None
     return evidence.select(pl.col("claim_id").cast(pl.String)).unique()
 
 
@@ -150,12 +153,14 @@ def analyze(data: Any, policy: Policy | None = None, evidence: pl.DataFrame | No
             engine: GraphEngine | None = None, patterns: Sequence[str] | None = None,
             extras: GraphExtras | None = None) -> GraphResult:
     """Build the dispatch graph from ``data`` (folder, ``Dataset`` or dict of frames) and run the
-    detectors (all, or ``patterns``); ``evidence`` (findings or decisions) ranks communities."""
+    detectors (all, or ``patterns``). ``evidence`` is the screening's output where present:
+    findings or the matchers' evidence frame (``claim_id, source, source_key``) tie fuzzily linked
+    employment/dispatch rows to the claimant; findings or decisions rank communities."""
     pol = policy or Policy()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     tables = as_tables(data)
-    prep = prepare(tables, pol)
+    prep = prepare(tables, pol, links=evidence)
     timings["prepare"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     graph = build_graph(prep)
