@@ -85,6 +85,8 @@ def background(world: World, n: int) -> None:
         dur=pl.Series(dur), gap=pl.Series(gap), first=pl.Series(first),
     ).with_columns(
         offs=(pl.col("dur") + pl.col("gap")).cum_sum().over("pid") - pl.col("dur") - pl.col("gap"),
+        # one career start per person, so the spells lie end to end and never overlap
+        first=pl.col("first").first().over("pid"),
     ).with_columns(
         start_date=(pl.col("first") + pl.col("offs")).cast(pl.Int32).cast(pl.Date),
     ).with_columns(
