@@ -272,7 +272,6 @@ def test_community_score_rises_with_findings() -> None:
 
 
 def test_large_group_is_peeled_to_its_dense_block() -> None:
-    from dupcheck.graph.params import GraphExtras
 
     claims = [claim(i, bank_account="BLOCK-A", phone="15800000000", agency_id=AG) for i in range(12)]
     for i in range(12, 72):  # a long sparse chain hanging off the block through one phone
@@ -281,7 +280,7 @@ def test_large_group_is_peeled_to_its_dense_block() -> None:
     tables = {"claims": frame("claims", claims), "enterprises": frame("enterprises", [agency()])}
     whole = of(analyze(tables).alerts, "SUSPICIOUS_COMMUNITY")
     assert whole.height == 1 and len([e for e in whole["entities"][0] if e.startswith("person:")]) == 72
-    peeled = of(analyze(tables, extras=GraphExtras(community_peel_above=20)).alerts, "SUSPICIOUS_COMMUNITY")
+    peeled = of(analyze(tables, policy=Policy.from_dict({"graph": {"community_peel_above": 20}})).alerts, "SUSPICIOUS_COMMUNITY")
     persons = {e for e in peeled["entities"][0] if e.startswith("person:")}
     assert {f"person:{rid(i)}" for i in range(12)} <= persons and len(persons) <= 13
 

@@ -186,6 +186,14 @@ class GraphPolicy(_Model):
     )
     manufactured_max_gap_days: int = Field(60, description="spell end to claim, at most")
     community_min_claimants: int = Field(8, description="SUSPICIOUS_COMMUNITY minimum claimants")
+    peer_min_workers: int = Field(
+        10, ge=1, description="AGENCY_CLAIM_SPIKE: agencies with fewer former workers are not "
+        "peers (their rates are too noisy to set the peer median)",
+    )
+    community_peel_above: int = Field(
+        100, ge=2, description="SUSPICIOUS_COMMUNITY: a connected group with more claimants than "
+        "this is peeled FRAUDAR-style to its densest block before it is reported",
+    )
 
 
 class RefundPolicy(_Model):

@@ -18,7 +18,6 @@ from dupcheck.graph.build import Graph, build_graph
 from dupcheck.graph.detectors import DETECTORS, RAW_ALERT_SCHEMA, Context
 from dupcheck.graph.engine import GraphEngine, default_engine
 from dupcheck.graph.export import subgraph_to_networkx, write_graphml
-from dupcheck.graph.params import GraphExtras
 from dupcheck.policy import Policy
 from dupcheck.schema import ALERT_SCHEMA
 
@@ -150,8 +149,7 @@ def _flagged(evidence: pl.DataFrame | None) -> pl.DataFrame | None:
 
 
 def analyze(data: Any, policy: Policy | None = None, evidence: pl.DataFrame | None = None,
-            engine: GraphEngine | None = None, patterns: Sequence[str] | None = None,
-            extras: GraphExtras | None = None) -> GraphResult:
+            engine: GraphEngine | None = None, patterns: Sequence[str] | None = None) -> GraphResult:
     """Build the dispatch graph from ``data`` (folder, ``Dataset`` or dict of frames) and run the
     detectors (all, or ``patterns``). ``evidence`` is the screening's output where present:
     findings or the matchers' evidence frame (``claim_id, source, source_key``) tie fuzzily linked
@@ -166,7 +164,7 @@ def analyze(data: Any, policy: Policy | None = None, evidence: pl.DataFrame | No
     graph = build_graph(prep)
     timings["build"] = time.perf_counter() - t1
     ctx = Context(graph=graph, policy=pol.graph, engine=engine or default_engine(),
-                  flagged_claims=_flagged(evidence), extras=extras or GraphExtras())
+                  flagged_claims=_flagged(evidence))
     raws = []
     for pat, fn in DETECTORS.items():
         if patterns is not None and pat not in patterns:

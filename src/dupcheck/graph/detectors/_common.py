@@ -12,7 +12,6 @@ import polars as pl
 from dupcheck.graph._inputs import Prepared, norm_account, norm_address, norm_phone
 from dupcheck.graph.build import Graph, enterprise_kinds
 from dupcheck.graph.engine import GraphEngine
-from dupcheck.graph.params import GraphExtras
 from dupcheck.policy import GraphPolicy
 
 __all__ = [
@@ -78,7 +77,6 @@ class Context:
     policy: GraphPolicy
     engine: GraphEngine
     flagged_claims: pl.DataFrame | None = None
-    extras: GraphExtras = field(default_factory=GraphExtras)
     _idents: pl.DataFrame | None = field(default=None, repr=False)
     _uses: pl.DataFrame | None = field(default=None, repr=False)
     _kinds: pl.DataFrame | None = field(default=None, repr=False)

@@ -5,7 +5,7 @@ claim (latest end on or before the claim date among dispatch relations and emplo
 ties broken by later start, then agency id). An agency's former workers are the distinct persons
 whose relation with it (dispatch table or ``employment.agency_id``) ended on or before the last
 claim date of the batch. Claim rate = attributed claims ÷ former workers. The peer rate p0 is the
-median rate of agencies with at least ``GraphExtras.peer_min_workers`` (10) former workers (the pooled rate when
+median rate of agencies with at least ``GraphPolicy.peer_min_workers`` (10) former workers (the pooled rate when
 that median is 0). An agency alerts when it has at least ``spike_min_claims`` claims, its rate is
 at least ``spike_ratio`` × p0, and the one-sided binomial test P(X ≥ k | n, p0) is below
 ``spike_alpha``. Score: min(1, −log10(p) ÷ 20), so it ranks by the strength of the test.
@@ -55,7 +55,7 @@ def detect(ctx: Context) -> pl.DataFrame:
     k = ls.group_by("agency_id").agg(k=pl.len(), claims=pl.col("claim_id").sort())
     t = formers.join(k, on="agency_id", how="left").with_columns(pl.col("k").fill_null(0))
     t = t.with_columns(rate=pl.col("k") / pl.col("n"))
-    peers = t.filter(pl.col("n") >= ctx.extras.peer_min_workers)
+    peers = t.filter(pl.col("n") >= ctx.policy.peer_min_workers)
     med_v = peers.get_column("rate").median() if peers.height else None
     med = float(med_v) if isinstance(med_v, (int, float)) else 0.0
     if med <= 0:

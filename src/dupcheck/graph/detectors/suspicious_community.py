@@ -7,7 +7,7 @@ out, contract §4 Hubs), Neo4j-style shared-identifier rings. Connected componen
 least ``community_min_claimants`` distinct claimants are candidates; the enterprises of their
 claims (declared agency and last employer, and the agency/employer of each claimant's last spell)
 are attached, and a candidate needs at least one. A group larger than
-``GraphExtras.community_peel_above`` claimants is first peeled FRAUDAR-style (greedy removal of
+``GraphPolicy.community_peel_above`` claimants is first peeled FRAUDAR-style (greedy removal of
 the least-connected node, keeping the densest prefix) to its densest block. Risk follows FRAUDAR: each claim–object edge is
 weighted 1 ÷ log(deg + 5), deg being the object's claims in the whole graph, so camouflage links
 to big legitimate units weigh little; density = Σ weights ÷ nodes. Score = (1 − e^(−2·density))
@@ -65,7 +65,7 @@ def _peel_large(ctx: Context, members: pl.DataFrame, links: pl.DataFrame) -> pl.
     """Replace each group with more than ``community_peel_above`` claimants by its densest block
     (still at least ``community_min_claimants`` claimants, or it is dropped)."""
     n = members.group_by("comp").agg(k=pl.col("pid").n_unique())
-    big = n.filter(pl.col("k") > ctx.extras.community_peel_above).get_column("comp").to_list()
+    big = n.filter(pl.col("k") > ctx.policy.community_peel_above).get_column("comp").to_list()
     if not big:
         return members
     deg = links.group_by("obj").agg(deg=pl.col("claim_id").n_unique())
