@@ -66,6 +66,18 @@ def _errors_to_exit(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _read_parquet(path: Path) -> Any:
+    """A Parquet output of another dupcheck command; InputError when it cannot be read."""
+    import polars as pl
+
+    from dupcheck.errors import InputError
+
+    try:
+        return pl.read_parquet(path)
+    except (OSError, pl.exceptions.ComputeError) as exc:
+        raise InputError(f"{path}: cannot read Parquet ({type(exc).__name__})") from exc
+
+
 def _policy(path: Path | None) -> Any:
     from dupcheck.policy import Policy
 
@@ -125,11 +137,17 @@ def graph(
     data: Annotated[Path, typer.Argument(help="data folder")],
     out: Annotated[Path, typer.Option("--out", help="output folder")],
     policy: PolicyOpt = None,
+    findings: Annotated[
+        Path | None,
+        typer.Option("--findings", help="findings.parquet of `dupcheck screen` on the same data: "
+                     "ties fuzzily linked records to claimants and ranks communities"),
+    ] = None,
 ) -> None:
     """Dispatch-agency graph alerts: alerts.parquet and GraphML of the alert subgraphs."""
     from dupcheck.graph import analyze
 
-    result = analyze(data, policy=_policy(policy))
+    evidence = _read_parquet(findings) if findings else None
+    result = analyze(data, policy=_policy(policy), evidence=evidence)
     result.write(out)
     typer.echo(result.summary_text())
     typer.echo(f"outputs: {out}")
@@ -141,11 +159,17 @@ def refund(
     data: Annotated[Path, typer.Argument(help="data folder")],
     out: Annotated[Path, typer.Option("--out", help="output folder")],
     policy: PolicyOpt = None,
+    alerts: Annotated[
+        Path | None,
+        typer.Option("--alerts", help="alerts.parquet of `dupcheck graph`: its SPLIT_ENTERPRISE "
+                     "groups feed the refund decision"),
+    ] = None,
 ) -> None:
     """Job-stabilization refund audit: refund_decisions.parquet and notice.csv."""
     from dupcheck.refund import audit
 
-    result = audit(data, policy=_policy(policy))
+    graph_alerts = _read_parquet(alerts) if alerts else None
+    result = audit(data, policy=_policy(policy), graph_alerts=graph_alerts)
     result.write(out)
     typer.echo(result.summary_text())
     typer.echo(f"outputs: {out}")

@@ -1,7 +1,8 @@
 """``dupcheck demo``: a synthetic province with known frauds, screened end to end.
 
-Generates the province (data and truth side by side), screens it, prints the summary and the
-accuracy against the planted truth, and writes the outputs and an HTML report.
+Generates the province (data and truth side by side), screens its claims, analyses the
+dispatch-agency graph and audits the refund applications; prints the summaries and the accuracy
+against the planted truth, and writes the outputs and an HTML report.
 """
 
 from __future__ import annotations
@@ -57,10 +58,29 @@ def run_demo(
     for expected, n, a in acc.iter_rows():
         echo(f"  {expected:<10}{n:>8} claims  {a:6.1%}")
     echo(f"  overall {overall:.2%}")
-    extra = "<h2>Accuracy against the planted truth</h2><p>" + ", ".join(
-        f"{e}: {a:.1%} of {n}" for e, n, a in acc.iter_rows()
-    ) + f"; overall {overall:.2%}.</p>"
+    from html import escape
+
+    from dupcheck.graph import analyze
+    from dupcheck.refund import audit
+
+    t2 = time.perf_counter()
+    graph = analyze(data, evidence=result.findings)
+    graph.write(out / "graph")
+    echo(f"graph analysed in {time.perf_counter() - t2:.1f}s")
+    echo(graph.summary_text())
+    t3 = time.perf_counter()
+    refunds = audit(data, graph_alerts=graph.alerts)
+    refunds.write(out / "refund")
+    echo(f"refund applications audited in {time.perf_counter() - t3:.1f}s")
+    echo(refunds.summary_text())
+    extra = (
+        "<h2>Accuracy against the planted truth</h2><p>"
+        + ", ".join(f"{e}: {a:.1%} of {n}" for e, n, a in acc.iter_rows())
+        + f"; overall {overall:.2%}.</p>"
+        + f"<h2>Graph alerts</h2><pre>{escape(graph.summary_text())}</pre>"
+        + f"<h2>Refund audit</h2><pre>{escape(refunds.summary_text())}</pre>"
+    )
     report = screening_report(result, out / "report.html", title="dupcheck demo: synthetic province", extra_html=extra)
-    echo(f"outputs: {out / 'screening'}")
+    echo(f"outputs: {out / 'screening'}, {out / 'graph'}, {out / 'refund'}")
     echo(f"report: {report}")
     return report
