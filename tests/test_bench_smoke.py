@@ -23,9 +23,7 @@ def _bench() -> ModuleType:
 
 
 def test_docs_section_is_replaced_in_place(tmp_path: Path) -> None:
-    sys.path.insert(0, str(BENCH.parent))
-    from _common import replace_section
-
+    replace_section = _bench().replace_section
     doc = tmp_path / "b.md"
     doc.write_text("# t\n\n## Graph\n\nother figures\n", encoding="utf-8")
     replace_section(doc, "x", "one", "## X")
