@@ -5,12 +5,14 @@ whole run. Rules never read a reference table except through the evidence frame 
 and the ID_CONFLICT name check join evidence to the table on ``_row``), so once the evidence is
 built only the *linked* rows of each table matter. This module therefore:
 
-1. reads the tables one at a time; each is normalised, its narrow person-key projection kept for
-   matching, and the full prepared table spilled to a temporary Parquet file;
+1. reads the tables one at a time; each gets its id keys, its narrow person-key projection is kept
+   for matching, and the full prepared table is spilled to a temporary Arrow file (uncompressed:
+   writing it costs a third of zstd Parquet). On the exact-only path no table is spilled: only
+   rows whose id some claim carries can link, so only they are kept (a semi-join per table);
 2. builds the evidence once, globally, with the same :func:`~dupcheck.matchers.build_evidence`
    (exact links are per person; fuzzy links compare doubtful claims with all rows and use
    term frequencies of the whole reference table, so they are not partitioned);
-3. scans each spilled table lazily, keeping only rows that some claim links to (a semi-join);
+3. scans each spilled table lazily, keeping only rows that some claim links to;
 4. runs the rules and the decision in ``K`` claim partitions (hash of the normalised id, so the
    claims of one person, which DUPLICATE_CLAIM pairs, always share a partition) and unions them.
 
@@ -174,8 +176,11 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
             claims = prepare_claims(frame)
         del frame
         present = {"claims"}
+        fuzzy = policy.match.fuzzy_enabled
         keys: dict[str, pl.DataFrame] = {}
+        kept: dict[str, pl.DataFrame] = {}
         order: dict[str, list[str]] = {}
+        claim_pids = claims.select(pl.col("pid").drop_nulls().unique()).lazy()
         for name in TABLES:
             if name == "claims" or name not in files:
                 continue
@@ -191,13 +196,18 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
                 order[name] = _prepare_reference(table.head(0)).columns
                 prepared = _prepare_ids(table)
                 del table
-                keys[name] = _key_columns(prepared)
-                prepared.write_parquet(spill / f"{name}.parquet", statistics=False)
+                if fuzzy:
+                    # fuzzy linkage needs every row's keys; the full rows wait on disk
+                    keys[name] = _key_columns(prepared)
+                    prepared.write_ipc(spill / f"{name}.arrow", compression="uncompressed")
+                else:
+                    # exact links need the same id: only rows whose id a claim carries stay
+                    kept[name] = prepared.lazy().join(claim_pids, on="pid", how="semi").collect()
+                    keys[name] = _key_columns(kept[name])
                 del prepared
             gc.collect()
         if any(p.fatal for p in problems):
             raise ValidationError(problems)
-        fuzzy = policy.match.fuzzy_enabled
         with stage("normalise"):
             # names are converted once over the distinct names of all tables; on the exact-only
             # path only the linked rows' names are ever read, so they are converted after matching
@@ -220,9 +230,10 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
             for name in PERSON_TABLES:
                 if name not in present:
                     continue
-                rows = evidence.filter(pl.col("source") == name).select("_row").unique()
-                tables[name] = (pl.scan_parquet(spill / f"{name}.parquet")
-                                .join(rows.lazy(), on="_row", how="semi").collect())
+                rows = evidence.filter(pl.col("source") == name).select("_row").unique().lazy()
+                source = (pl.scan_ipc(spill / f"{name}.arrow") if fuzzy
+                          else kept.pop(name).lazy())
+                tables[name] = source.join(rows, on="_row", how="semi").collect()
         with stage("normalise"):
             if names is None:
                 names = _name_map([t.get_column("name") for t in tables.values()])
