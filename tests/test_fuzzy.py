@@ -275,6 +275,6 @@ def test_invalid_id_far_from_a_namesakes_id_stays_below_review() -> None:
                 {"id_number": own, "name": "王伟", "region_code": "370114"}], min_score=0.0)
     far = score_of(out, "F", 0)
     assert far is not None and far < 0.6
-    assert json.loads(out["contributions"][0])["id"]["level"] == "id invalid, far apart"
+    assert json.loads(out["contributions"][0])["id"]["level"] == "id valid vs distant invalid"
     near = score_of(out, "F", 1)
     assert near is not None and near >= 0.9

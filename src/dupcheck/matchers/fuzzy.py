@@ -237,6 +237,12 @@ def _id_levels() -> tuple[Level, ...]:
         # Two edits is what two people born on one day in one county look like (sequence digit and
         # check character differ), so it is no evidence either way.
         edit_within("pid", 2, metric="osa", label="id two edits", m=0.02, u=0.02),
+        # One side is a valid number and the other, well-formed but invalid, is not a typo of it
+        # (more than two edits away): it is somebody else's damaged number, as a namesake's
+        # would be. A malformed number (wrong length, letters) is garbage and stays neutral.
+        expr_level("id valid vs distant invalid",
+                   (_col("valid", "l") != _col("valid", "r"))
+                   & (a.str.len_chars() == 18) & (b.str.len_chars() == 18), m=1.5e-5, u=0.9),
         expr_level("id invalid, malformed",
                    (a.str.len_chars() != 18) | (b.str.len_chars() != 18), m=0.01, u=0.02),
         edit_within("pid", 4, metric="hamming", label="id invalid, few digits differ",
