@@ -17,133 +17,47 @@ from typing import Any
 
 import polars as pl
 
+from dupcheck.normalize import (
+    add_person_keys,
+    normalize_account,
+    normalize_address,
+    normalize_phone,
+)
 from dupcheck.policy import Policy
 from dupcheck.schema import TABLES
 
 __all__ = ["Prepared", "as_tables", "prepare"]
 
 _FAR = date(9999, 12, 31)
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
-_ENUM_ALIASES: dict[str, dict[str, str]] = {}
-
-
-def _enum_map(enum: str) -> dict[str, str]:
-    """Label -> code for one contract enum (codes map to themselves)."""
-    if enum not in _ENUM_ALIASES:
-        from dupcheck.schema import ENUMS
-
-        m: dict[str, str] = {}
-        for code, labels in ENUMS[enum].items():
-            m[code] = code
-            m[code.lower()] = code
-            for lab in labels:
-                m[lab] = code
-        _ENUM_ALIASES[enum] = m
-    return _ENUM_ALIASES[enum]
 
 
 def as_tables(data: Any) -> dict[str, pl.DataFrame]:
-    """Contract tables from a folder path, a ``Dataset`` or a dict of frames, contract-typed."""
+    """Contract tables from a folder path, a ``Dataset`` or a dict of frames, contract-typed.
+
+    Dicts go through the readers' own coercion (``Dataset.from_frames``), so in-memory frames and
+    files are typed identically.
+    """
+    from dupcheck.io import Dataset, load
+
+    if isinstance(data, Dataset):
+        return dict(data.tables)
     if isinstance(data, dict):
-        raw: dict[str, pl.DataFrame] = dict(data)
-    elif hasattr(data, "tables"):
-        raw = dict(data.tables)
-    elif isinstance(data, (str, Path)):
-        from dupcheck.io import load  # another engineer's module; imported lazily
-
-        raw = dict(load(Path(data)).tables)
-    else:
-        raise TypeError(f"cannot read graph input of type {type(data).__name__}")
-    return {name: _coerce(name, frame) for name, frame in raw.items() if name in TABLES}
-
-
-def _coerce(name: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """Add absent contract columns as typed nulls and cast strings to contract dtypes."""
-    spec = TABLES[name]
-    lower = {c.lower().strip(): c for c in frame.columns}
-    exprs: list[pl.Expr] = []
-    for col in spec.columns:
-        src = lower.get(col.name)
-        if src is None:
-            exprs.append(pl.lit(None, dtype=col.dtype).alias(col.name))
-            continue
-        e = pl.col(src)
-        dt = frame.schema[src]
-        if col.kind == "date" and dt == pl.String:
-            e = e.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
-        elif col.kind == "enum" and col.enum is not None and dt == pl.String:
-            e = e.str.strip_chars().replace_strict(_enum_map(col.enum), default=e)
-        elif col.kind == "bool" and dt == pl.String:
-            e = e.str.strip_chars().str.to_lowercase().is_in(["true", "1", "y", "是"])
-        elif col.kind == "str" and dt != pl.String:
-            e = e.cast(pl.String)
-        elif col.kind == "int" and dt != pl.Int64:
-            e = e.cast(pl.Int64, strict=False)
-        exprs.append(e.alias(col.name))
-    extra = [pl.col(c) for c in frame.columns if c.startswith("_")]
-    return frame.select(*exprs, *extra)
-
-
-# ------------------------------------------------------------------------------------------------
-# normalisation (shared module when it exists, private fallback otherwise)
-# ------------------------------------------------------------------------------------------------
-
-
-def _clean_id(e: pl.Expr) -> pl.Expr:
-    return e.str.normalize("NFKC").str.replace_all(r"\s", "").str.to_uppercase()
-
-
-def _fallback_keys(frame: pl.DataFrame, id_col: str, name_col: str) -> pl.DataFrame:
-    """pid (cleaned id), id_valid (MOD 11-2), id_birth, id_gender, name_norm, vectorised."""
-    pid = _clean_id(pl.col(id_col))
-    total = pl.lit(0, dtype=pl.Int64)
-    for i, w in enumerate(_WEIGHTS):
-        total = total + pid.str.slice(i, 1).cast(pl.Int64, strict=False) * w
-    check = pl.lit(_CHECK).str.slice((total % 11).cast(pl.Int64), 1)
-    birth = pid.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
-    valid = (
-        pid.str.contains(r"^[0-9]{17}[0-9X]$").fill_null(False)
-        & (check == pid.str.slice(17, 1)).fill_null(False)
-        & birth.is_not_null()
-    )
-    seq = pid.str.slice(16, 1).cast(pl.Int64, strict=False)
-    return frame.with_columns(
-        pid=pid,
-        id_valid=valid,
-        id_birth=birth,
-        id_gender=pl.when(seq % 2 == 1).then(pl.lit("M")).when(seq.is_not_null()).then(pl.lit("F")),
-        name_norm=pl.col(name_col)
-        .str.normalize("NFKC")
-        .str.replace_all(r"\s", "")
-        .str.replace_all("[•・‧.]", "·"),
-    )
+        return dict(Dataset.from_frames(**data).tables)
+    if isinstance(data, (str, Path)):
+        return dict(load(Path(data)).tables)
+    raise TypeError(f"cannot read graph input of type {type(data).__name__}")
 
 
 def person_keys(frame: pl.DataFrame, id_col: str = "id_number", name_col: str | None = "name") -> pl.DataFrame:
-    """Add ``pid, id_valid, id_birth, id_gender`` (and ``name_norm`` unless ``name_col`` is None).
-
-    Keys are computed once per distinct (id, name) value and joined back, with the shared
-    normaliser when it is available."""
+    """Add ``pid, id_valid, id_birth, id_gender`` (and ``name_norm`` unless ``name_col`` is None),
+    computed once per distinct (id, name) value and joined back."""
     cols = [id_col] if name_col is None else [id_col, name_col]
     if name_col is not None and name_col not in frame.columns:
         frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(name_col))
-    uniq = frame.select(cols).unique()
-    fb_name = name_col or id_col
-    try:
-        from dupcheck.normalize import add_person_keys
-
-        keys: pl.DataFrame = add_person_keys(uniq, id_col=id_col, name_col=name_col)
-        need = ["pid", "id_valid", "id_birth", "id_gender"] + ([] if name_col is None else ["name_norm"])
-        missing = [c for c in need if c not in keys.columns]
-        if missing:
-            fb = _fallback_keys(uniq, id_col, fb_name)
-            keys = keys.with_columns(fb.get_column(c) for c in missing)
-    except ImportError:  # the shared module is optional here; fall back to private keys
-        keys = _fallback_keys(uniq, id_col, fb_name)
     want = ["pid", "id_valid", "id_birth", "id_gender"] + ([] if name_col is None else ["name_norm"])
-    keys = keys.select(*cols, *want)
-    return frame.join(keys, on=cols, how="left", nulls_equal=True, maintain_order="left")
+    keys = add_person_keys(frame.select(cols).unique(), id_col=id_col, name_col=name_col)
+    return frame.join(keys.select(*cols, *want), on=cols, how="left", nulls_equal=True,
+                      maintain_order="left")
 
 
 def pid_only(frame: pl.DataFrame, id_col: str = "id_number") -> pl.Series:
@@ -159,43 +73,10 @@ def pid_only(frame: pl.DataFrame, id_col: str = "id_number") -> pl.Series:
     return pl.select(pl.when(clean).then(ids).otherwise(mapped)).to_series().alias("pid")
 
 
-def _shared_norm(fn_name: str, e: pl.Expr) -> pl.Expr | None:
-    try:
-        import dupcheck.normalize as nm
-
-        fn = getattr(nm, fn_name)
-        res = fn(e)
-    except Exception:
-        return None
-    return res if isinstance(res, pl.Expr) else None
-
-
-def norm_phone(e: pl.Expr) -> pl.Expr:
-    """Normalised phone: digits only, China country code dropped; empty -> null."""
-    shared = _shared_norm("normalize_phone", e)
-    if shared is not None:
-        return shared
-    d = e.str.normalize("NFKC").str.replace_all(r"\D", "")
-    d = pl.when((d.str.len_chars() == 13) & d.str.starts_with("86")).then(d.str.slice(2)).otherwise(d)
-    return pl.when(d.str.len_chars() > 0).then(d)
-
-
-def norm_account(e: pl.Expr) -> pl.Expr:
-    """Normalised account: NFKC, no spaces or hyphens, upper case; empty -> null."""
-    shared = _shared_norm("normalize_account", e)
-    if shared is not None:
-        return shared
-    d = e.str.normalize("NFKC").str.replace_all(r"[\s\-]", "").str.to_uppercase()
-    return pl.when(d.str.len_chars() > 0).then(d)
-
-
-def norm_address(e: pl.Expr) -> pl.Expr:
-    """Normalised address: NFKC, no whitespace; empty -> null."""
-    shared = _shared_norm("normalize_address", e)
-    if shared is not None:
-        return shared
-    d = e.str.normalize("NFKC").str.replace_all(r"\s", "")
-    return pl.when(d.str.len_chars() > 0).then(d)
+#: Contact keys are the project's one normalisation, shared with screening and the refund audit.
+norm_phone = normalize_phone
+norm_account = normalize_account
+norm_address = normalize_address
 
 
 def norm_uscc(e: pl.Expr) -> pl.Expr:
