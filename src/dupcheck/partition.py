@@ -213,7 +213,7 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
             # path only the linked rows' names are ever read, so they are converted after matching
             names = _name_map([k.get_column("name") for k in keys.values()]) if fuzzy else None
             if names is not None:
-                keys = {n: k.join(names, on="name", how="left", maintain_order="left")
+                keys = {n: k.join(names, on="name", how="left", maintain_order="left").rechunk()
                         for n, k in keys.items()}
             else:
                 keys = {n: k.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in _NAME_KEYS)
