@@ -340,8 +340,8 @@ def render_table(results_dir: Path) -> str:
         "table's `id_number`; *exact* = screening with fuzzy matching off; *part.* = "
         "`dupcheck.partition.screen_partitioned`.", "",
         "| tier | claims / reference rows | full: wall (read/norm/match/rules) | CPU | RSS | "
-        "claims/s | exact wall | part. exact wall | part. full wall / RSS | limit wall | "
-        "exact / limit | part. exact / limit |",
+        "claims/s | exact wall / RSS | part. exact wall / RSS | part. full wall / RSS | "
+        "limit wall / RSS | exact / limit | part. exact / limit |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in reps:
@@ -351,11 +351,14 @@ def render_table(results_dir: Path) -> str:
             f"| {r['tier']} | {r['claims']:,} / {r['reference_rows']:,} | "
             f"{_fmt(_g(r, 'full', 'total', 'wall_s'))} ({stages}) | "
             f"{_fmt(_g(r, 'full', 'total', 'cpu_s'))} | {_fmt(_g(r, 'full', 'peak_rss_mb'), '.0f')} | "
-            f"{_fmt(_g(r, 'full', 'claims_per_s'), '.0f')} | {_fmt(_g(r, 'exact', 'total', 'wall_s'))} | "
-            f"{_fmt(_g(r, 'partitioned_exact', 'total', 'wall_s'))} | "
+            f"{_fmt(_g(r, 'full', 'claims_per_s'), '.0f')} | {_fmt(_g(r, 'exact', 'total', 'wall_s'))} / "
+            f"{_fmt(_g(r, 'exact', 'peak_rss_mb'), '.0f')} | "
+            f"{_fmt(_g(r, 'partitioned_exact', 'total', 'wall_s'))} / "
+            f"{_fmt(_g(r, 'partitioned_exact', 'peak_rss_mb'), '.0f')} | "
             f"{_fmt(_g(r, 'partitioned', 'total', 'wall_s'))} / "
             f"{_fmt(_g(r, 'partitioned', 'peak_rss_mb'), '.0f')} | "
-            f"{_fmt(_g(r, 'limit', 'total', 'wall_s'), '.2f')} | "
+            f"{_fmt(_g(r, 'limit', 'total', 'wall_s'), '.2f')} / "
+            f"{_fmt(_g(r, 'limit', 'peak_rss_mb'), '.0f')} | "
             f"{_fmt(_g(r, 'ratios', 'exact_over_limit_wall'), '.1f')}x | "
             f"{_fmt(_g(r, 'ratios', 'partitioned_exact_over_limit_wall'), '.1f')}x |")
     lines += [
@@ -386,8 +389,7 @@ def render_table(results_dir: Path) -> str:
             f"- {r['tier']}: {mc['date']}, {mc['cpu']}, {mc['cores']} cores, {mc['mem_gb']} GB; "
             f"load (1 min) {mc['load_avg_1m']} before, {_g(r, 'machine_after', 'load_avg_1m')} "
             f"after; python {v['python']}, polars {v['polars']}, splink {v['splink']}, duckdb "
-            f"{v['duckdb']}; RSS exact {_fmt(_g(r, 'exact', 'peak_rss_mb'), '.0f')}, limit "
-            f"{_fmt(_g(r, 'limit', 'peak_rss_mb'), '.0f')}; data {r['data_mb']} MB"
+            f"{v['duckdb']}; data {r['data_mb']} MB"
             + (f"; generation {_fmt(_g(gen, 'generate', 'wall_s'))} s wall, "
                f"{_fmt(_g(gen, 'generate', 'cpu_s'))} s CPU, "
                f"{_fmt(gen.get('peak_rss_mb'), '.0f')} MB" if gen else ""))
