@@ -20,7 +20,7 @@ import polars as pl
 
 from dupcheck.masking import mask_id
 from dupcheck.matchers import build_evidence, stack_records
-from dupcheck.normalize import add_person_keys
+from dupcheck.normalize import add_person_keys, name_keys_expr
 from dupcheck.periods import add_months
 from dupcheck.policy import Policy
 from dupcheck.rules import REGISTRY, Context
@@ -183,10 +183,7 @@ class Screener:
             ds = load(data)
         with stage("normalise"):
             claims = prepare_claims(ds.tables["claims"])
-            tables = {
-                name: _prepare_reference(ds.tables[name])
-                for name in PERSON_TABLES if name in ds.tables
-            }
+            tables = prepare_references(ds.tables)
         with stage("match"):
             records = stack_records(tables)
             evidence = build_evidence(claims, records, self.policy.match)
@@ -235,11 +232,27 @@ def prepare_claims(claims: pl.DataFrame) -> pl.DataFrame:
     return add_person_keys(c)
 
 
-def _prepare_reference(t: pl.DataFrame) -> pl.DataFrame:
+def _prepare_reference(t: pl.DataFrame, *, names: bool = True) -> pl.DataFrame:
+    """``source_key`` (record_id, else the row number) and the person keys of one table."""
     key = pl.col("_row").cast(pl.String)
     if "record_id" in t.columns:
         key = pl.coalesce(pl.col("record_id"), key)
-    return add_person_keys(t.with_columns(key.alias("source_key")))
+    return add_person_keys(t.with_columns(key.alias("source_key")), name_col="name" if names else None)
+
+
+def prepare_references(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Person keys of every person table; names are converted once over all tables' distinct names
+    (the same people recur in employment, stoppages, benefits...), then joined back."""
+    ids = {n: _prepare_reference(tables[n], names=False) for n in PERSON_TABLES if n in tables}
+    if not ids:
+        return ids
+    distinct = pl.concat([t.get_column("name").cast(pl.String) for t in ids.values()]).drop_nulls().unique()
+    keys = pl.DataFrame({"name": distinct}).with_columns(name_keys_expr(pl.col("name")).alias("_k"))
+    keys = keys.select("name", pl.col("_k").struct.field("name_norm"), pl.col("_k").struct.field("name_py"))
+    return {
+        n: t.join(keys, on="name", how="left", maintain_order="left")
+        for n, t in ids.items()
+    }
 
 
 def _fill_periods(claims: pl.DataFrame, tables: dict[str, pl.DataFrame], evidence: pl.DataFrame, policy: Policy) -> pl.DataFrame:
