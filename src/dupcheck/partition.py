@@ -49,11 +49,11 @@ from dupcheck.schema import FINDING_SCHEMA, TABLES
 from dupcheck.screening import (
     PERSON_TABLES,
     ScreeningResult,
-    _fill_periods,
-    _prepare_reference,
-    _with_link_detail,
     decide,
+    fill_periods,
     prepare_claims,
+    prepare_reference,
+    with_link_detail,
 )
 
 __all__ = ["default_partitions", "partition_of", "screen_partitioned"]
@@ -124,7 +124,7 @@ def _with_names(t: pl.DataFrame, names: pl.DataFrame, order: list[str]) -> pl.Da
 def _rules(claims: pl.DataFrame, tables: dict[str, pl.DataFrame], evidence: pl.DataFrame,
            policy: Policy, present: set[str]) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, str]]:
     """Periods and every applicable rule over one claim partition: ``claims, findings, skipped``."""
-    claims = _fill_periods(claims, tables, evidence, policy)
+    claims = fill_periods(claims, tables, evidence, policy)
     ctx = Context(claims, tables, evidence, policy)
     parts, skipped = [], {}
     for spec in REGISTRY:
@@ -193,7 +193,7 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
             if name not in PERSON_TABLES:
                 continue
             with stage("normalise"):
-                order[name] = _prepare_reference(table.head(0)).columns
+                order[name] = prepare_reference(table.head(0)).columns
                 prepared = _prepare_ids(table)
                 del table
                 if fuzzy:
@@ -250,7 +250,7 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
                              how="semi") for n, t in tables.items()} if k > 1 else tables)
             c, f, skipped = _rules(c, tb, ev, policy, present)
         with stage("decide"):
-            f, d = decide(c, _with_link_detail(f, ev), policy)
+            f, d = decide(c, with_link_detail(f, ev), policy)
         out_claims.append(c)
         out_findings.append(f)
         out_decisions.append(d)

@@ -27,7 +27,18 @@ from dupcheck.rules import REGISTRY, Context
 from dupcheck.rules.entitlement import contribution_years, entitlement_expr
 from dupcheck.schema import DECISION_SCHEMA, FINDING_SCHEMA
 
-__all__ = ["PERSON_TABLES", "Screener", "ScreeningResult", "screen"]
+__all__ = [
+    "PERSON_TABLES",
+    "Screener",
+    "ScreeningResult",
+    "decide",
+    "fill_periods",
+    "prepare_claims",
+    "prepare_reference",
+    "prepare_references",
+    "screen",
+    "with_link_detail",
+]
 
 #: Reference tables that describe a person (linked to claims by identity).
 PERSON_TABLES = ("employment", "stoppages", "pensions", "benefits", "deaths", "incarcerations", "dispatch")
@@ -188,7 +199,7 @@ class Screener:
             records = stack_records(tables)
             evidence = build_evidence(claims, records, self.policy.match)
         with stage("rules"):
-            claims = _fill_periods(claims, tables, evidence, self.policy)
+            claims = fill_periods(claims, tables, evidence, self.policy)
             ctx = Context(claims, tables, evidence, self.policy)
             present = set(ds.tables)
             parts, skipped = [], {}
@@ -201,7 +212,7 @@ class Screener:
                 parts.append(spec.fn(ctx))
             findings = pl.concat(parts) if parts else pl.DataFrame(schema=FINDING_SCHEMA)
         with stage("decide"):
-            findings = _with_link_detail(findings, evidence)
+            findings = with_link_detail(findings, evidence)
             findings, decisions = decide(claims, findings, self.policy)
         return ScreeningResult(
             decisions=decisions, findings=findings, evidence=evidence, claims=claims,
@@ -232,7 +243,7 @@ def prepare_claims(claims: pl.DataFrame) -> pl.DataFrame:
     return add_person_keys(c)
 
 
-def _prepare_reference(t: pl.DataFrame, *, names: bool = True) -> pl.DataFrame:
+def prepare_reference(t: pl.DataFrame, *, names: bool = True) -> pl.DataFrame:
     """``source_key`` (record_id, else the row number) and the person keys of one table."""
     key = pl.col("_row").cast(pl.String)
     if "record_id" in t.columns:
@@ -243,7 +254,7 @@ def _prepare_reference(t: pl.DataFrame, *, names: bool = True) -> pl.DataFrame:
 def prepare_references(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """Person keys of every person table; names are converted once over all tables' distinct names
     (the same people recur in employment, stoppages, benefits...), then joined back."""
-    ids = {n: _prepare_reference(tables[n], names=False) for n in PERSON_TABLES if n in tables}
+    ids = {n: prepare_reference(tables[n], names=False) for n in PERSON_TABLES if n in tables}
     if not ids:
         return ids
     distinct = pl.concat([t.get_column("name").cast(pl.String) for t in ids.values()]).drop_nulls().unique()
@@ -255,7 +266,7 @@ def prepare_references(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFram
     }
 
 
-def _fill_periods(claims: pl.DataFrame, tables: dict[str, pl.DataFrame], evidence: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+def fill_periods(claims: pl.DataFrame, tables: dict[str, pl.DataFrame], evidence: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     """Contribution years, entitlement months and the default period end (contract §4, Periods)."""
     ctx = Context(claims, tables, evidence, policy)
     years = contribution_years(ctx)
@@ -266,7 +277,7 @@ def _fill_periods(claims: pl.DataFrame, tables: dict[str, pl.DataFrame], evidenc
     return c.with_columns(pl.coalesce("period_end", default_end).alias("period_end"))
 
 
-def _with_link_detail(findings: pl.DataFrame, evidence: pl.DataFrame) -> pl.DataFrame:
+def with_link_detail(findings: pl.DataFrame, evidence: pl.DataFrame) -> pl.DataFrame:
     """Append to each finding resting on a fuzzy link how much each field contributed to it."""
     from dupcheck.matchers.fuzzy import COMPARISON_NAMES
 

@@ -76,18 +76,18 @@ def build_evidence(
             )
             if "contributions" in fz.columns and fz.schema["contributions"] != pl.String:
                 contrib = pl.col("contributions").struct.json_encode()
-            parts.append(
-                fz.filter(pl.col("score") >= policy.review_threshold).select(
-                    "claim_id", "source", pl.col("_row").cast(pl.Int64),
-                    pl.lit("fuzzy").alias("match"), pl.col("score").cast(pl.Float64),
-                    contrib.alias("contributions"),
-                )
+            fz = fz.filter(pl.col("score") >= policy.review_threshold).select(
+                "claim_id", "source", pl.col("_row").cast(pl.Int64),
+                pl.lit("fuzzy").alias("match"), pl.col("score").cast(pl.Float64),
+                contrib.alias("contributions"),
             )
+            # the few fuzzy rows get their source_key by a join; exact links carry it already
+            keys = records.select("source", "_row", "source_key")
+            parts.append(fz.join(keys, on=["source", "_row"], how="left").select(exact.columns))
     ev = pl.concat(parts, how="vertical_relaxed")
     rank = pl.col("match").replace_strict(_RANK, return_dtype=pl.Int8)
     ev = (
         ev.sort("claim_id", "source", "_row", rank, pl.col("score"), descending=[False, False, False, False, True])
         .unique(subset=["claim_id", "source", "_row"], keep="first", maintain_order=True)
-        .join(records.select("source", "_row", "source_key"), on=["source", "_row"], how="left")
     )
     return ev.select(list(EVIDENCE_SCHEMA)).cast(EVIDENCE_SCHEMA)  # type: ignore[arg-type]

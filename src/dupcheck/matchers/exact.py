@@ -13,20 +13,22 @@ __all__ = ["exact_links"]
 
 
 def exact_links(claims: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
-    """``claim_id, source, _row, match, score`` for every record whose ``pid`` equals a claim's.
+    """``claim_id, source, _row, source_key, match, score`` for every record whose ``pid`` equals a claim's.
 
-    ``claims`` needs ``claim_id, pid, id_legacy``; ``records`` needs ``source, _row, pid, id_legacy``.
+    ``claims`` needs ``claim_id, pid, id_legacy``; ``records`` needs ``source, _row, source_key,
+    pid, id_legacy``.
     """
     c = claims.filter(pl.col("pid").is_not_null() & (pl.col("pid") != "")).select(
         "claim_id", "pid", pl.col("id_legacy").fill_null(False).alias("c_legacy")
     )
     r = records.filter(pl.col("pid").is_not_null()).select(
-        "source", "_row", "pid", pl.col("id_legacy").fill_null(False).alias("r_legacy")
+        "source", "_row", "source_key", "pid", pl.col("id_legacy").fill_null(False).alias("r_legacy")
     )
     return c.join(r, on="pid", how="inner").select(
         "claim_id",
         "source",
         "_row",
+        "source_key",
         pl.when(pl.col("c_legacy") | pl.col("r_legacy"))
         .then(pl.lit("legacy_id"))
         .otherwise(pl.lit("id"))
