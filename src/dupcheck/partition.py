@@ -44,15 +44,14 @@ from dupcheck.matchers import build_evidence, stack_records
 from dupcheck.matchers.evidence import PERSON_KEY_COLS
 from dupcheck.normalize import add_person_keys, name_keys_expr
 from dupcheck.policy import Policy
-from dupcheck.rules import REGISTRY, Context
-from dupcheck.schema import FINDING_SCHEMA, TABLES
+from dupcheck.schema import TABLES
 from dupcheck.screening import (
     PERSON_TABLES,
     ScreeningResult,
     decide,
-    fill_periods,
     prepare_claims,
     prepare_reference,
+    run_rules,
     with_link_detail,
 )
 
@@ -119,23 +118,6 @@ def _name_map(names: list[pl.Series]) -> pl.DataFrame:
 def _with_names(t: pl.DataFrame, names: pl.DataFrame, order: list[str]) -> pl.DataFrame:
     """``t`` with the name keys of its ``name`` column looked up in ``names``, columns in ``order``."""
     return t.join(names, on="name", how="left", maintain_order="left").select(order)
-
-
-def _rules(claims: pl.DataFrame, tables: dict[str, pl.DataFrame], evidence: pl.DataFrame,
-           policy: Policy, present: set[str]) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, str]]:
-    """Periods and every applicable rule over one claim partition: ``claims, findings, skipped``."""
-    claims = fill_periods(claims, tables, evidence, policy)
-    ctx = Context(claims, tables, evidence, policy)
-    parts, skipped = [], {}
-    for spec in REGISTRY:
-        miss = spec.missing(present)
-        if miss:
-            for code in spec.codes:
-                skipped[code] = f"table {', '.join(miss)} absent"
-            continue
-        parts.append(spec.fn(ctx))
-    findings = pl.concat(parts) if parts else pl.DataFrame(schema=FINDING_SCHEMA)
-    return claims, findings, skipped
 
 
 def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
@@ -248,7 +230,7 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
             ev = evidence.join(c.select("claim_id"), on="claim_id", how="semi") if k > 1 else evidence
             tb = ({n: t.join(ev.filter(pl.col("source") == n).select("_row").unique(), on="_row",
                              how="semi") for n, t in tables.items()} if k > 1 else tables)
-            c, f, skipped = _rules(c, tb, ev, policy, present)
+            c, f, skipped = run_rules(c, tb, ev, policy, present)
         with stage("decide"):
             f, d = decide(c, with_link_detail(f, ev), policy)
         out_claims.append(c)

@@ -36,6 +36,7 @@ __all__ = [
     "prepare_claims",
     "prepare_reference",
     "prepare_references",
+    "run_rules",
     "screen",
     "with_link_detail",
 ]
@@ -199,18 +200,7 @@ class Screener:
             records = stack_records(tables)
             evidence = build_evidence(claims, records, self.policy.match)
         with stage("rules"):
-            claims = fill_periods(claims, tables, evidence, self.policy)
-            ctx = Context(claims, tables, evidence, self.policy)
-            present = set(ds.tables)
-            parts, skipped = [], {}
-            for spec in REGISTRY:
-                miss = spec.missing(present)
-                if miss:
-                    for code in spec.codes:
-                        skipped[code] = f"table {', '.join(miss)} absent"
-                    continue
-                parts.append(spec.fn(ctx))
-            findings = pl.concat(parts) if parts else pl.DataFrame(schema=FINDING_SCHEMA)
+            claims, findings, skipped = run_rules(claims, tables, evidence, self.policy, set(ds.tables))
         with stage("decide"):
             findings = with_link_detail(findings, evidence)
             findings, decisions = decide(claims, findings, self.policy)
@@ -264,6 +254,23 @@ def prepare_references(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFram
         n: t.join(keys, on="name", how="left", maintain_order="left")
         for n, t in ids.items()
     }
+
+
+def run_rules(claims: pl.DataFrame, tables: dict[str, pl.DataFrame], evidence: pl.DataFrame,
+              policy: Policy, present: set[str]) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, str]]:
+    """Periods, then every rule whose tables are ``present``: ``claims, findings, skipped``."""
+    claims = fill_periods(claims, tables, evidence, policy)
+    ctx = Context(claims, tables, evidence, policy)
+    parts, skipped = [], {}
+    for spec in REGISTRY:
+        miss = spec.missing(present)
+        if miss:
+            for code in spec.codes:
+                skipped[code] = f"table {', '.join(miss)} absent"
+            continue
+        parts.append(spec.fn(ctx))
+    findings = pl.concat(parts) if parts else pl.DataFrame(schema=FINDING_SCHEMA)
+    return claims, findings, skipped
 
 
 def fill_periods(claims: pl.DataFrame, tables: dict[str, pl.DataFrame], evidence: pl.DataFrame, policy: Policy) -> pl.DataFrame:
