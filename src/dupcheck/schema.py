@@ -19,6 +19,7 @@ __all__ = [
     "FINDING_SCHEMA",
     "REFUND_DECISION_SCHEMA",
     "TABLES",
+    "UNKNOWN_LABELS",
     "Column",
     "Kind",
     "TableSpec",
@@ -91,7 +92,17 @@ BENEFIT_TYPES: dict[str, tuple[str, ...]] = {
     ),
 }
 
-GENDERS: dict[str, tuple[str, ...]] = {"M": ("男", "m", "male"), "F": ("女", "f", "female")}
+#: Gender: codes, Chinese labels and the GB/T 2261.1 numeric codes (1 男, 2 女).
+GENDERS: dict[str, tuple[str, ...]] = {
+    "M": ("男", "m", "male", "1"),
+    "F": ("女", "f", "female", "2"),
+}
+
+#: Labels that say "not known" (GB/T 2261.1: 0 未知的性别, 9 未说明的性别): read as null, and not a
+#: problem, since the source says plainly that it does not know.
+UNKNOWN_LABELS: dict[str, tuple[str, ...]] = {
+    "gender": ("未知", "未知的性别", "未说明", "未说明的性别", "不详", "unknown", "0", "9"),
+}
 
 STOP_REASONS: dict[str, tuple[str, ...]] = {
     "contract_expired": ("劳动合同期满终止", "劳动合同期满", "合同期满终止", "合同到期"),

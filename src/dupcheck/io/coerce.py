@@ -16,7 +16,7 @@ import polars as pl
 
 from dupcheck.errors import Problem
 from dupcheck.masking import mask_value
-from dupcheck.schema import ENUMS, Column, TableSpec
+from dupcheck.schema import ENUMS, UNKNOWN_LABELS, Column, TableSpec
 
 __all__ = [
     "REPORT_CAP",
@@ -234,6 +234,16 @@ def _coerce_column(
     elif kind == "enum":
         assert column.enum is not None
         value = parse_enum(text, column.enum)
+        unknown = {_norm_label(v) for v in UNKNOWN_LABELS.get(column.enum, ())}
+        if unknown:
+            said_unknown = pl.select(
+                pl.lit(text).str.normalize("NFKC").str.to_lowercase()
+                .str.replace_all(r"\s+", "").is_in(sorted(unknown))
+            ).to_series()
+            special = pl.select(
+                pl.when(pl.lit(text).is_null() | pl.lit(said_unknown)).then(None)
+                .when(pl.lit(value).is_null()).then(pl.lit(_KIND_MESSAGE["enum"]))
+            ).to_series()
     elif kind == "bool":
         value = src if native else parse_bool(text)
     elif kind == "int":
