@@ -193,3 +193,13 @@ def test_fuzzy_link_with_typo_supports_reject_and_explains_itself() -> None:
     f = res.findings.filter(res.findings["rule"] == "EMPLOYED").row(0, named=True)
     assert (f["match"], f["severity"]) == ("fuzzy", "reject") and f["score"] >= 0.9
     assert "bits per field" in f["detail"] and "id one digit" in f["detail"]
+
+
+def test_rules_without_their_tables_are_skipped_and_reported() -> None:
+    res = _run([claim("C1", P)], employment=clean_history(P)["employment"])
+    assert set(res.skipped) == {
+        "STOP_REASON", "STOP_REASON_MISSING", "PENSION", "PRIOR_BENEFIT", "ENTITLEMENT_USED",
+        "DECEASED", "INCARCERATED",
+    }
+    assert "skipped PENSION: table pensions absent" in res.summary_text()
+    assert _decision(res) == "approve"
