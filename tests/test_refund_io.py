@@ -37,3 +37,16 @@ def test_formula_a_reads_its_extension_column_from_csv(tmp_path: Path) -> None:
 def test_formula_without_its_column_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="insured_prev2_year_end"):
         audit(_folder(tmp_path), policy=Policy(refund=RefundPolicy(layoff_formula="A")))
+
+
+def test_policy_overrides_a_refund_severity(tmp_path: Path) -> None:
+    d = _folder(tmp_path)
+    (d / "refund_applications.csv").write_text(
+        f"{HEADER}\nA1,91370000000000001A,2021,10000.00,9000.00,100,0,ACC1\n", encoding="utf-8"
+    )
+    default = audit(d).decisions.row(0, named=True)
+    assert default["decision"] == "reject" and default["rules"] == ["REFUND_ARREARS"]
+    lenient = audit(d, policy=Policy.from_dict({"refund": {"severities": {"REFUND_ARREARS": "review"}}}))
+    assert lenient.decisions.row(0, named=True)["decision"] == "review"
+    with pytest.raises(ConfigError, match="REFUND_TYPO"):
+        Policy.from_dict({"refund": {"severities": {"REFUND_TYPO": "review"}}})

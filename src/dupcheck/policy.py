@@ -221,6 +221,25 @@ class RefundPolicy(_Model):
         "default", description="layoff-rate formula (domain.md §5.3); default = layoffs / insured",
     )
     large_headcount: int = Field(300, description="size class when null: large from this many")
+    severities: dict[str, Severity] = Field(
+        default_factory=dict,
+        description="overrides of the contract's refund severities by rule code (empty: contract "
+        "§4 defaults, including REFUND_PUBLIC_INSTITUTION reject for an applicant and review for "
+        "a covered unit); an override applies to every finding of that rule",
+    )
+
+    @field_validator("severities")
+    @classmethod
+    def _known_refund_rules(cls, v: dict[str, Severity]) -> dict[str, Severity]:
+        known = {
+            "REFUND_ARREARS", "REFUND_LAYOFF_RATE", "REFUND_DISHONEST", "REFUND_PUBLIC_INSTITUTION",
+            "REFUND_DOUBLE_CLAIM", "REFUND_AMOUNT", "REFUND_ACCOUNT", "REFUND_INPUT_INVALID",
+            "REFUND_UNIT_UNKNOWN", "RELATED_PARTY", "SPLIT_ENTERPRISE", "REFUND_SHARED_ADDRESS",
+        }
+        unknown = sorted(set(v) - known)
+        if unknown:
+            raise ValueError(f"unknown refund rule code(s) {unknown}")
+        return v
 
 
 class Policy(_Model):

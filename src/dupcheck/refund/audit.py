@@ -387,6 +387,11 @@ def audit(
     # -- assemble --------------------------------------------------------------------------------
     fnd = pl.concat([f.select(_FIND_COLS) for f in findings], how="vertical_relaxed")
     fnd = fnd.join(apps.select("_row", "application_id"), on="_row", how="left")
+    if rp.severities:  # an agency's overrides replace the contract's default severities
+        fnd = fnd.with_columns(
+            pl.col("rule").replace_strict(rp.severities, default=pl.col("severity"),
+                                          return_dtype=pl.String).alias("severity")
+        )
     fnd = fnd.unique().sort("_row", "rule", "severity", "detail")
     worst = fnd.group_by("_row").agg(
         pl.col("severity").replace_strict(_SEV_RANK, return_dtype=pl.Int8).max().alias("rank"),
