@@ -24,9 +24,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 
+# Normalisation (10M rows), S-tier screening vs Splink, FEBRL4, in a few minutes; larger tiers: benchmarks/bench_screening.py --tier M (docs/benchmarks.md)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/bench_normalize.py
+	$(BIN)/python benchmarks/bench_screening.py --tier S
+	$(BIN)/python benchmarks/bench_febrl.py
 
 clean:
 	rm -rf $(VENV) demo-out .mypy_cache .ruff_cache
