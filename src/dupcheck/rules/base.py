@@ -15,7 +15,15 @@ import polars as pl
 from dupcheck.policy import Policy
 from dupcheck.schema import FINDING_SCHEMA
 
-__all__ = ["CLAIM_COLS", "Context", "Rule", "empty_findings", "make_findings"]
+__all__ = [
+    "CLAIM_COLS",
+    "Context",
+    "Rule",
+    "claim_findings",
+    "empty_findings",
+    "make_findings",
+    "record_findings",
+]
 
 #: Claim columns that rules may read after preparation (see ``screening.prepare_claims``).
 CLAIM_COLS = [
@@ -103,4 +111,32 @@ def make_findings(
         (overlap_start if overlap_start is not None else pl.lit(None)).cast(pl.Date).alias("overlap_start"),
         (overlap_end if overlap_end is not None else pl.lit(None)).cast(pl.Date).alias("overlap_end"),
         detail.cast(pl.String).alias("detail"),
+    )
+
+
+def claim_findings(ctx: Context, df: pl.DataFrame, rule: str, *, detail: pl.Expr) -> pl.DataFrame:
+    """Claim-level findings (contract §4): source ``claims``, the claim's own id as key, no match."""
+    return make_findings(
+        df, rule=rule, severity=ctx.severity(rule), source="claims",
+        source_key=pl.col("claim_id"), detail=detail,
+    )
+
+
+def record_findings(
+    ctx: Context,
+    df: pl.DataFrame,
+    rule: str,
+    *,
+    source: str | pl.Expr,
+    detail: pl.Expr,
+    link: tuple[str, str, str] = ("source_key", "match", "score"),
+    overlap_start: pl.Expr | None = None,
+    overlap_end: pl.Expr | None = None,
+) -> pl.DataFrame:
+    """Findings citing a linked record; ``link`` names its key, match and score columns."""
+    key, match, score = link
+    return make_findings(
+        df, rule=rule, severity=ctx.severity(rule), source=source, source_key=pl.col(key),
+        match=pl.col(match), score=pl.col(score), overlap_start=overlap_start,
+        overlap_end=overlap_end, detail=detail,
     )

@@ -11,7 +11,7 @@ import polars as pl
 
 from dupcheck.periods import months_between, period_days
 from dupcheck.policy import ScreeningPolicy
-from dupcheck.rules.base import Context, empty_findings, make_findings
+from dupcheck.rules.base import Context, empty_findings, record_findings
 
 __all__ = ["MONTH_TOLERANCE", "contribution_years", "entitlement_expr", "entitlement_used"]
 
@@ -63,14 +63,9 @@ def entitlement_used(ctx: Context) -> pl.DataFrame:
         & (pl.col("benefit_type") == pl.col("c_benefit_type"))
     )
     subsidy = b.filter(pl.col("c_benefit_type") == "ui_subsidy")
-    f_sub = make_findings(
-        subsidy,
-        rule="ENTITLEMENT_USED",
-        severity=ctx.severity("ENTITLEMENT_USED"),
+    f_sub = record_findings(
+        ctx, subsidy, "ENTITLEMENT_USED",
         source="benefits",
-        source_key=pl.col("source_key"),
-        match=pl.col("match"),
-        score=pl.col("score"),
         detail=pl.format(
             "Unemployment subsidy was already received {}..{}; it is paid once.",
             pl.col("start_date").dt.strftime("%Y-%m-%d"), pl.col("end_date").dt.strftime("%Y-%m-%d"),
@@ -86,14 +81,9 @@ def entitlement_used(ctx: Context) -> pl.DataFrame:
     ).filter(
         pl.col("claimed") > pl.col("c_entitlement_months") - pl.col("used_total") + MONTH_TOLERANCE
     )
-    f_ui = make_findings(
-        per_claim,
-        rule="ENTITLEMENT_USED",
-        severity=ctx.severity("ENTITLEMENT_USED"),
+    f_ui = record_findings(
+        ctx, per_claim, "ENTITLEMENT_USED",
         source="benefits",
-        source_key=pl.col("source_key"),
-        match=pl.col("match"),
-        score=pl.col("score"),
         detail=pl.format(
             "UI benefit of {} months was already received since the last spell began; {} months claimed exceed the {} left of a {}-month entitlement.",
             pl.col("used_total").round(1), pl.col("claimed").round(1),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from dupcheck.rules.base import Context, empty_findings, make_findings
+from dupcheck.rules.base import Context, claim_findings, empty_findings, record_findings
 
 __all__ = ["id_conflict", "id_invalid", "input_invalid"]
 
@@ -16,12 +16,8 @@ __all__ = ["id_conflict", "id_invalid", "input_invalid"]
 def input_invalid(ctx: Context) -> pl.DataFrame:
     """INPUT_INVALID: the claim row could not be read as written; ``detail`` names the fields."""
     c = ctx.claims.filter(pl.col("_problems").list.len() > 0)
-    return make_findings(
-        c,
-        rule="INPUT_INVALID",
-        severity=ctx.severity("INPUT_INVALID"),
-        source="claims",
-        source_key=pl.col("claim_id"),
+    return claim_findings(
+        ctx, c, "INPUT_INVALID",
         detail=pl.concat_str(
             pl.lit("Claim row not fully usable ("),
             pl.col("_problems").list.join("; "),
@@ -33,12 +29,8 @@ def input_invalid(ctx: Context) -> pl.DataFrame:
 def id_invalid(ctx: Context) -> pl.DataFrame:
     """ID_INVALID: after normalisation the id is malformed, fails its check, or has no real date/region."""
     c = ctx.claims.filter(pl.col("pid").is_not_null() & ~pl.col("id_valid"))
-    return make_findings(
-        c,
-        rule="ID_INVALID",
-        severity=ctx.severity("ID_INVALID"),
-        source="claims",
-        source_key=pl.col("claim_id"),
+    return claim_findings(
+        ctx, c, "ID_INVALID",
         detail=pl.lit(
             "Identity number is not a valid GB 11643 number after normalisation "
             "(length, check character, birth date or region code); identity was linked by "
@@ -52,20 +44,12 @@ def _against_id(ctx: Context) -> pl.DataFrame:
     birth = c.filter(pl.col("birth_date").is_not_null() & (pl.col("birth_date") != pl.col("id_birth")))
     gender = c.filter(pl.col("gender").is_not_null() & (pl.col("gender") != pl.col("id_gender")))
     parts = [
-        make_findings(
-            birth,
-            rule="ID_CONFLICT",
-            severity=ctx.severity("ID_CONFLICT"),
-            source="claims",
-            source_key=pl.col("claim_id"),
+        claim_findings(
+            ctx, birth, "ID_CONFLICT",
             detail=pl.lit("Birth date entered on the claim differs from the birth date in the identity number."),
         ),
-        make_findings(
-            gender,
-            rule="ID_CONFLICT",
-            severity=ctx.severity("ID_CONFLICT"),
-            source="claims",
-            source_key=pl.col("claim_id"),
+        claim_findings(
+            ctx, gender, "ID_CONFLICT",
             detail=pl.lit("Gender entered on the claim differs from the gender coded in the identity number."),
         ),
     ]
@@ -104,14 +88,9 @@ def _against_records(ctx: Context) -> pl.DataFrame:
         & (pl.col("name_norm") != pl.col("ref_name"))
         & (pl.col("name_py") != pl.col("ref_py"))
     ).unnest("ex")
-    return make_findings(
-        bad,
-        rule="ID_CONFLICT",
-        severity=ctx.severity("ID_CONFLICT"),
+    return record_findings(
+        ctx, bad, "ID_CONFLICT",
         source=pl.col("source"),
-        source_key=pl.col("source_key"),
-        match=pl.col("match"),
-        score=pl.col("score"),
         detail=pl.format(
             "Name on the claim differs (in characters and pinyin) from the name that {} reference records of this identity number agree on.",
             pl.col("n"),

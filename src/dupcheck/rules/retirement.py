@@ -12,7 +12,7 @@ import polars as pl
 
 from dupcheck.periods import add_months
 from dupcheck.policy import RetirementSchedule
-from dupcheck.rules.base import Context, make_findings
+from dupcheck.rules.base import Context, claim_findings
 
 __all__ = ["retirement_age", "retirement_date"]
 
@@ -43,12 +43,8 @@ def retirement_age(ctx: Context) -> pl.DataFrame:
     c = ctx.claims.with_columns(
         retirement_date(p.retirement_men, p.retirement_women, birth, gender).alias("_retire")
     ).filter((pl.col("claim_date") >= pl.col("_retire")).fill_null(False))
-    return make_findings(
-        c,
-        rule="RETIREMENT_AGE",
-        severity=ctx.severity("RETIREMENT_AGE"),
-        source="claims",
-        source_key=pl.col("claim_id"),
+    return claim_findings(
+        ctx, c, "RETIREMENT_AGE",
         detail=pl.format(
             "Statutory retirement age was reached on {}, before the claim date {}.",
             pl.col("_retire").dt.strftime("%Y-%m-%d"), pl.col("claim_date").dt.strftime("%Y-%m-%d"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from dupcheck.periods import overlap_end, overlap_start, overlaps
-from dupcheck.rules.base import Context, empty_findings, make_findings
+from dupcheck.rules.base import Context, empty_findings, record_findings
 
 __all__ = ["deceased", "employed", "incarcerated", "pension", "prior_benefit"]
 
@@ -37,14 +37,9 @@ def _overlap_rule(ctx: Context, *, rule: str, source: str, what: pl.Expr, also_c
     hits = df.filter(hit.fill_null(False))
     # Overlap with the claimed period, widened to the claim date when that is earlier.
     lo = pl.min_horizontal("c_claim_date", "c_period_start") if also_claim_date else pl.col("c_period_start")
-    return make_findings(
-        hits,
-        rule=rule,
-        severity=ctx.severity(rule),
+    return record_findings(
+        ctx, hits, rule,
         source=source,
-        source_key=pl.col("source_key"),
-        match=pl.col("match"),
-        score=pl.col("score"),
         overlap_start=overlap_start(pl.col("start_date"), lo),
         overlap_end=overlap_end(pl.col("end_date"), pl.col("c_period_end")),
         detail=pl.concat_str(
@@ -106,14 +101,9 @@ def deceased(ctx: Context) -> pl.DataFrame:
         return empty_findings()
     df = ctx.linked("deaths")
     hits = df.filter((pl.col("death_date") < pl.col("c_period_end")).fill_null(False))
-    return make_findings(
-        hits,
-        rule="DECEASED",
-        severity=ctx.severity("DECEASED"),
+    return record_findings(
+        ctx, hits, "DECEASED",
         source="deaths",
-        source_key=pl.col("source_key"),
-        match=pl.col("match"),
-        score=pl.col("score"),
         overlap_start=pl.max_horizontal("death_date", "c_period_start"),
         overlap_end=pl.col("c_period_end"),
         detail=pl.concat_str(

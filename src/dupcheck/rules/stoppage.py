@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from dupcheck.rules.base import Context, empty_findings, make_findings
+from dupcheck.rules.base import Context, claim_findings, empty_findings, record_findings
 
 __all__ = ["last_spells", "stop_reason"]
 
@@ -85,14 +85,10 @@ def stop_reason(ctx: Context) -> pl.DataFrame:
         .with_columns(pl.col("qualifies").fill_null(False))
     )
     bad = s.filter(pl.col("st_key").is_not_null() & pl.col("reason").is_not_null() & ~pl.col("qualifies"))
-    reason_found = make_findings(
-        bad,
-        rule="STOP_REASON",
-        severity=ctx.severity("STOP_REASON"),
+    reason_found = record_findings(
+        ctx, bad, "STOP_REASON",
         source="stoppages",
-        source_key=pl.col("st_key"),
-        match=pl.col("st_match"),
-        score=pl.col("st_score"),
+        link=("st_key", "st_match", "st_score"),
         detail=pl.format(
             "The stoppage of {} that ended the last spell gives reason '{}', which does not qualify for {}.",
             pl.col("stop_date").dt.strftime("%Y-%m-%d"), pl.col("reason"), pl.col("benefit_type"),
@@ -105,22 +101,14 @@ def stop_reason(ctx: Context) -> pl.DataFrame:
         & (pl.col("st_key").is_null() | pl.col("reason").is_null())
     )
     missing = pl.concat([
-        make_findings(
-            no_spell,
-            rule="STOP_REASON_MISSING",
-            severity=ctx.severity("STOP_REASON_MISSING"),
-            source="claims",
-            source_key=pl.col("claim_id"),
+        claim_findings(
+            ctx, no_spell, "STOP_REASON_MISSING",
             detail=pl.lit("No ended insured-employment spell on or before the claim date was found for this claimant."),
         ),
-        make_findings(
-            no_stop,
-            rule="STOP_REASON_MISSING",
-            severity=ctx.severity("STOP_REASON_MISSING"),
+        record_findings(
+            ctx, no_stop, "STOP_REASON_MISSING",
             source="employment",
-            source_key=pl.col("ls_key"),
-            match=pl.col("ls_match"),
-            score=pl.col("ls_score"),
+            link=("ls_key", "ls_match", "ls_score"),
             detail=pl.format(
                 "No stoppage record with a known reason between the end of the last spell ({}) and the claim date explains why it ended.",
                 pl.col("ls_end").dt.strftime("%Y-%m-%d"),
