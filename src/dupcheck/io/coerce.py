@@ -91,9 +91,23 @@ def _try_format(text: pl.Series, fmt: str, guard: str) -> pl.Series:
 def parse_dates(text: pl.Series) -> pl.Series:
     """Cleaned text in any accepted layout -> ``pl.Date``; null where none fits.
 
-    Each layout is tried only on the rows still unparsed (one pass when a column has one layout);
-    a time of day and inner spaces are removed only for what no layout read as written.
+    A long column is parsed once per distinct value (a date column of millions of rows holds a
+    few tens of thousands of dates), which is five times faster than parsing every row.
     """
+    if text.len() > 4 * _UNIQUE_MIN:
+        uniq = text.drop_nulls().unique()
+        if uniq.len() * 4 < text.len():
+            return _map_uniques(text, _parse_dates_rows(uniq), uniq)
+    return _parse_dates_rows(text)
+
+
+#: Columns shorter than four times this are parsed row by row (the unique pass would not pay).
+_UNIQUE_MIN = 10_000
+
+
+def _parse_dates_rows(text: pl.Series) -> pl.Series:
+    """Each layout is tried only on the rows still unparsed (one pass when a column has one
+    layout); a time of day and inner spaces are removed only for what no layout read as written."""
     out = _try_format(text, *_DATE_FORMATS[0])
     idx = (out.is_null() & text.is_not_null()).arg_true()
     stages: list[tuple[str, str, bool]] = [(f, g, False) for f, g in _DATE_FORMATS[1:]]
@@ -112,11 +126,22 @@ def parse_dates(text: pl.Series) -> pl.Series:
     return out
 
 
+def _map_uniques(text: pl.Series, mapped: pl.Series, uniq: pl.Series) -> pl.Series:
+    """``mapped[i]`` wherever ``text == uniq[i]``, null elsewhere: a hash join, which is several
+    times faster than ``replace_strict`` on long text columns."""
+    table = pl.DataFrame({"v": uniq, "m": mapped})
+    return (
+        text.rename("v").to_frame()
+        .join(table, on="v", how="left", maintain_order="left")
+        .get_column("m").rename(text.name)
+    )
+
+
 def _via_uniques(text: pl.Series, convert: pl.Expr, dtype: pl.DataType) -> pl.Series:
     """Apply ``convert`` (an expression on column ``v``) to the unique values only, map back."""
     uniq = text.drop_nulls().unique()
-    mapped = pl.DataFrame({"v": uniq}).select(convert.alias("m")).to_series()
-    return text.replace_strict(uniq, mapped, default=None, return_dtype=dtype)
+    mapped = pl.DataFrame({"v": uniq}).select(convert.cast(dtype).alias("m")).to_series()
+    return _map_uniques(text, mapped, uniq)
 
 
 def parse_enum(text: pl.Series, enum: str) -> pl.Series:
@@ -332,7 +357,8 @@ def _duplicates(work: pl.DataFrame, key: str, file: str) -> tuple[pl.Series, lis
 def coerce_table(frame: pl.DataFrame, spec: TableSpec, file: str) -> CoercedTable:
     """Coerce the contract columns of ``frame`` (raw or typed) to the contract dtypes.
 
-    Absent optional columns become typed nulls; ``_row`` is the 0-based row in the source.
+    Absent optional columns become typed nulls; ``_row`` is the 0-based row in the source (taken
+    from the frame when it has a ``_row`` column, as a block of a large file does).
     """
     problems: list[Problem] = []
     present = [c for c in spec.columns if c.name in frame.columns]
@@ -344,7 +370,10 @@ def coerce_table(frame: pl.DataFrame, spec: TableSpec, file: str) -> CoercedTabl
     if problems:
         return CoercedTable(None, problems)
 
-    base = frame.with_row_index(_ROW).with_columns(pl.col(_ROW).cast(pl.Int64()))
+    if _ROW in frame.columns:  # a block or a subset of a larger file keeps its own row numbers
+        base = frame.with_columns(pl.col(_ROW).cast(pl.Int64()))
+    else:
+        base = frame.with_row_index(_ROW).with_columns(pl.col(_ROW).cast(pl.Int64()))
     texts = base.select(_ROW, *(_text_of(c, frame.schema[c.name]).alias(_txt(c.name))
                                 for c in present))
     texts = texts.with_columns(  # empty after stripping -> null (a second, cheap pass)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from dupcheck.masking import mask_id
 from dupcheck.schema import TABLES, TableSpec
 
 __all__ = [
+    "BLOCK_BYTES",
     "RawTable",
     "discover",
     "match_frame",
@@ -27,6 +29,7 @@ __all__ = [
     "read_csv_raw",
     "read_parquet_raw",
     "read_table",
+    "read_table_blocks",
 ]
 
 _SUFFIXES = (".parquet", ".csv")
@@ -300,3 +303,156 @@ def match_frame(frame: pl.DataFrame, spec: TableSpec, file: str) -> RawTable:
         return RawTable(spec.name, file, None, problems)
     body = frame.select(pl.col(src).alias(name) for name, src in mapping.items())
     return RawTable(spec.name, file, body, problems)
+
+
+# ---------------------------------------------------------------------------------------------
+# Block readers (bounded memory for files of any size)
+# ---------------------------------------------------------------------------------------------
+
+#: CSV files larger than this are read in blocks of about this many bytes; Parquet files in
+#: blocks of :data:`BLOCK_ROWS` rows.
+BLOCK_BYTES = 256 << 20
+BLOCK_ROWS = 4_000_000
+
+
+def _with_rows(raw: RawTable, offset: int) -> RawTable:
+    """``raw`` with ``_row`` (0-based data row in the file) as its first column."""
+    if raw.frame is not None:
+        raw.frame = raw.frame.with_row_index("_row", offset=offset).with_columns(
+            pl.col("_row").cast(pl.Int64))
+    return raw
+
+
+def _record_end(buf: bytes) -> int:
+    """Offset just past the last newline of ``buf`` that ends a CSV record (not one inside a
+    quoted field: an even number of quotes before it), or -1. Quote and newline bytes never occur
+    inside a multi-byte UTF-8 or GB18030 character, so raw bytes can be cut here."""
+    end = len(buf)
+    quoted = b'"' in buf
+    while True:
+        nl = buf.rfind(b"\n", 0, end)
+        if nl < 0 or not quoted or buf.count(b'"', 0, nl + 1) % 2 == 0:
+            return nl + 1 if nl >= 0 else -1
+        end = nl
+
+
+def _byte_blocks(path: Path, size: int) -> Iterator[tuple[int, bytes]]:
+    """``(file offset, bytes)`` blocks of about ``size`` bytes, each ending at a record end."""
+    offset, pending = 0, b""
+    with path.open("rb") as fh:
+        while True:
+            chunk = fh.read(size)
+            buf = pending + chunk if pending else chunk
+            if not chunk:
+                if buf.strip():
+                    yield offset, buf
+                return
+            cut = _record_end(buf)
+            if cut <= 0:  # one record longer than a block: read on
+                pending = buf
+                continue
+            yield offset, buf[:cut]
+            offset += cut
+            pending = buf[cut:]
+
+
+def _block_text(data: bytes, enc: str | None, file: str, at: int) -> tuple[bytes | None, str | None, Problem | None]:
+    """UTF-8 bytes of one block, the file's encoding as now known (None: only ASCII so far), or a
+    fatal problem naming the file offset. GB18030 blocks are transcoded; UTF-8 ones pass."""
+    if enc == "gb18030":
+        try:
+            return data.decode("gb18030").encode("utf-8"), enc, None
+        except UnicodeDecodeError as exc:
+            return None, enc, Problem(file, None, None, None,
+                                      f"cannot decode as GB18030 (invalid byte at offset {at + exc.start})",
+                                      fatal=True)
+    if enc == "utf-8" or data.isascii():
+        return data, enc, None
+    bad = _utf8_error_at(data)
+    if bad is None:
+        return data, "utf-8", None
+    return _block_text(data, "gb18030", file, at)
+
+
+def _csv_blocks(path: Path, spec: TableSpec, size: int) -> Iterator[RawTable]:
+    """A large CSV file in blocks; the first carries the header's problems."""
+    file = path.name
+    enc: str | None = None
+    header: list[str] = []
+    mapping: dict[str, str] = {}
+    schema: dict[str, pl.DataType] = {}
+    sep = ","
+    rows = 0
+    for at, data in _byte_blocks(path, size):
+        if at == 0:
+            if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                yield _with_rows(read_csv_raw(path, spec), 0)  # UTF-16: rare, read whole
+                return
+            if data.startswith(codecs.BOM_UTF8):
+                data, enc = data[len(codecs.BOM_UTF8):], "utf-8"
+            sep = _separator(data)
+        text, enc, problem = _block_text(data, enc, file, at)
+        if problem is not None or text is None:
+            yield RawTable(spec.name, file, None, [problem] if problem else [])
+            return
+        try:
+            if at == 0:
+                frame = _parse_csv(text)
+            else:
+                frame = pl.read_csv(text, has_header=False, schema=schema, separator=sep)
+        except pl.exceptions.PolarsError as exc:
+            msg = f"cannot parse CSV (block at byte {at}): {str(exc).splitlines()[0]}"
+            yield RawTable(spec.name, file, None, [Problem(file, None, None, None, msg, fatal=True)])
+            return
+        problems: list[Problem] = []
+        if at == 0:
+            header = [("" if v is None else str(v)) for v in frame.row(0)]
+            header = [h if h.strip() else f"column_{i}" for i, h in enumerate(header)]
+            mapping, problems = _match_columns(header, spec, file)
+            if any(p.fatal for p in problems):
+                yield RawTable(spec.name, file, None, problems)
+                return
+            schema = dict.fromkeys(frame.columns, pl.String())
+            frame = frame.slice(1)
+        by_src = dict(zip(header, schema, strict=True))
+        body = frame.select(pl.col(by_src[src]).alias(name) for name, src in mapping.items())
+        yield _with_rows(RawTable(spec.name, file, body, problems), rows)
+        rows += body.height
+
+
+def _parquet_blocks(path: Path, spec: TableSpec, rows: int) -> Iterator[RawTable]:
+    """A Parquet file (or folder of parts) in blocks of ``rows`` rows."""
+    file = path.name
+    if rows <= 0 or (path.is_file() and path.stat().st_size == 0):
+        yield _with_rows(read_parquet_raw(path, spec), 0)
+        return
+    try:
+        lf = pl.scan_parquet(path)
+        names = list(lf.collect_schema().names())
+        mapping, problems = _match_columns(names, spec, file)
+        if any(p.fatal for p in problems):
+            yield RawTable(spec.name, file, None, problems)
+            return
+        total = lf.select(pl.len()).collect().item()
+        cols = [pl.col(src).alias(name) for name, src in mapping.items()]
+        for start in range(0, max(total, 1), rows):
+            frame = lf.slice(start, rows).select(cols).collect()
+            yield _with_rows(RawTable(spec.name, file, frame, problems if start == 0 else []), start)
+    except (pl.exceptions.PolarsError, OSError) as exc:  # truncated or corrupt file
+        msg = f"cannot read Parquet (truncated or corrupt): {str(exc).splitlines()[0]}"
+        yield RawTable(spec.name, file, None, [Problem(file, None, None, None, msg, fatal=True)])
+
+
+def read_table_blocks(path: Path, spec: TableSpec, *, block_bytes: int = BLOCK_BYTES,
+                      block_rows: int = BLOCK_ROWS) -> Iterator[RawTable]:
+    """One table file as blocks of rows, each frame with ``_row`` (the 0-based data row in the
+    file); concatenated, the frames equal :func:`read_table`'s. Memory stays about one block,
+    whatever the file size. The first block carries the header's problems; a fatal problem
+    (undecodable or unparsable block) is yielded alone and ends the iteration: the table is
+    then unusable, as with :func:`read_table`."""
+    if path.suffix.lower() == ".parquet":
+        yield from _parquet_blocks(path, spec, block_rows)
+    elif path.stat().st_size <= block_bytes:
+        yield _with_rows(read_csv_raw(path, spec), 0)
+    else:
+        yield from _csv_blocks(path, spec, block_bytes)
