@@ -7,12 +7,14 @@ identity damage -> truth files -> data files.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import importlib.util
 import json
 import logging
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +30,9 @@ from dupcheck.synth.oracle import expected_rules, hard_rules
 from dupcheck.synth.population import background, make_enterprises
 from dupcheck.synth.rates import SynthRates
 from dupcheck.synth.world import PERSON_TABLES, World
+from dupcheck.synth.write import ParquetAppender, TableSink, draw_style, write_table
 
-__all__ = ["build_world", "generate", "truth_path"]
+__all__ = ["build_world", "generate", "shard_count", "truth_path"]
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +50,17 @@ def truth_path(out: str | Path) -> Path:
 
 
 def build_world(
-    *, claims: int, people: int, seed: int, rates: SynthRates | None = None,
-    policy: Policy | None = None, plugins: bool = True,
+    *, claims: int, people: int, seed: int | np.random.SeedSequence,
+    rates: SynthRates | None = None, policy: Policy | None = None, plugins: bool = True,
+    shard: tuple[int, int] = (0, 1), serials: dict[str, int] | None = None,
 ) -> World:
-    """Build the clean world (population, histories, plants, plug-ins) without damage or files."""
+    """Build the clean world (population, histories, plants, plug-ins) without damage or files;
+    ``shard``/``serials`` place it in a sharded province (see :func:`generate`)."""
     if claims < 1 or people < 1:
         raise InputError("synth needs at least one claim and one person")
     world = World(rng=np.random.default_rng(seed), rates=rates or SynthRates(),
-                  policy=policy or Policy())
+                  policy=policy or Policy(), shard=shard)
+    world.continue_serials(serials or {})
     clock = _Clock()
     make_enterprises(world, people)
     plant_claims(world, claims)
@@ -118,17 +124,39 @@ def _damage_all(world: World) -> tuple[pl.DataFrame, pl.DataFrame]:
     return rec, claims.select("claim_id", "_corruption")
 
 
-def generate(
-    out: str | Path, *, claims: int, people: int, seed: int, csv_share: float = 0.5,
-    rates: SynthRates | None = None,
-) -> Path:
-    """Write a synthetic data folder ``out`` with every contract table, and its ground truth in
-    ``OUT-truth/``; returns the truth folder. Same seed and arguments give the same bytes."""
-    if not 0 <= csv_share <= 1:
-        raise InputError(f"csv_share must be within 0..1, got {csv_share}")
-    out = Path(out)
-    truth_dir = truth_path(out)
-    world = build_world(claims=claims, people=people, seed=seed, rates=rates)
+#: Automatic sharding: one world up to this many people, else about ``SHARD_PEOPLE`` per shard.
+SINGLE_WORLD_PEOPLE = 2_500_000
+SHARD_PEOPLE = 2_000_000
+
+
+def shard_count(people: int, shards: int | None = None) -> int:
+    """Shards of a province: ``shards`` when given, else 1 up to 2.5M people and one per
+    (about) 2M people above that, so each shard's world fits in a few GB."""
+    if shards is not None:
+        return shards
+    return 1 if people <= SINGLE_WORLD_PEOPLE else -(-people // SHARD_PEOPLE)
+
+
+def _split(total: int, shards: int) -> list[int]:
+    """``total`` spread over ``shards``: equal parts, the remainder one each to the first ones."""
+    q, r = divmod(total, shards)
+    return [q + (k < r) for k in range(shards)]
+
+
+@dataclass
+class _ShardTruth:
+    """What one world contributes to the truth folder and manifest."""
+
+    claims: pl.DataFrame
+    links: pl.DataFrame
+    alerts: pl.DataFrame
+    refund: pl.DataFrame | None
+    bad: pl.DataFrame
+    corruption: dict[str, int]
+
+
+def _truth(world: World) -> _ShardTruth:
+    """Oracle, identity damage and links of a clean world (damages the world's tables)."""
     clock = _Clock()
     plan = world.claim_plan()
     truth, evidence = expected_rules(world.tables, world.people, plan, world.policy)
@@ -162,26 +190,75 @@ def generate(
             "claim_id", pl.lit(name).alias("source"), pl.col("record_id").alias("source_key"),
             pl.col("_corruption").alias("corruption"),
         ))
-    link_frame = pl.concat(links).sort("claim_id", "source", "source_key")
+    bad = world.truth.get("bad_input", pl.DataFrame(
+        schema={"table": pl.String, "key": pl.String, "column": pl.String}))
+    counts = {k: int(v) for k, v in rec_damage.group_by("_corruption").len().sort(
+        "_corruption").iter_rows()}
+    return _ShardTruth(
+        claims=truth, links=pl.concat(links).sort("claim_id", "source", "source_key"),
+        alerts=world.alerts_truth(), refund=world.truth.get("refund"), bad=bad,
+        corruption=counts,
+    )
 
+
+def _fresh_truth_dir(out: Path) -> Path:
+    truth_dir = truth_path(out)
     out.mkdir(parents=True, exist_ok=True)
     if truth_dir.exists():
         shutil.rmtree(truth_dir)
     truth_dir.mkdir(parents=True)
-    truth.write_parquet(truth_dir / "claims_truth.parquet", statistics=False)
-    link_frame.write_parquet(truth_dir / "links.parquet", statistics=False)
-    world.alerts_truth().write_parquet(truth_dir / "alerts_truth.parquet", statistics=False)
-    if "refund" in world.truth:
-        world.truth["refund"].write_parquet(truth_dir / "refund_truth.parquet", statistics=False)
-    bad = world.truth.get("bad_input", pl.DataFrame(
-        schema={"table": pl.String, "key": pl.String, "column": pl.String}))
-    bad.write_parquet(truth_dir / "bad_input.parquet", statistics=False)
+    return truth_dir
 
+
+def _write_manifest(truth_dir: Path, manifest: dict[str, Any]) -> None:
+    manifest["id_damage_kinds"] = list(ID_KINDS)
+    (truth_dir / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True,
+                                                        ensure_ascii=False), encoding="utf-8")
+
+
+def generate(
+    out: str | Path, *, claims: int, people: int, seed: int, csv_share: float = 0.5,
+    rates: SynthRates | None = None, shards: int | None = None,
+) -> Path:
+    """Write a synthetic data folder ``out`` with every contract table, and its ground truth in
+    ``OUT-truth/``; returns the truth folder. Same seed and arguments give the same bytes.
+
+    ``shards`` (None: automatic, see :func:`shard_count`) splits the province into independent
+    worlds built one after the other, so memory stays that of one shard: each gets
+    ``claims/shards`` claims and ``people/shards`` people (remainders to the first shards) and a
+    generator spawned from ``(seed, shard)``. Ids are unique across the province: person ids
+    take their sequence number, and USCCs their organisation number, from the shard's own slice;
+    claim, record and application serials continue from shard to shard. Namesakes, families of
+    records, graph and refund plants stay within their shard (fixed-size plants, such as the
+    refund applications, are planted once per shard). How each table is written (format,
+    encoding, dates, labels, bools) is drawn once for the province, and each table is one file;
+    rows are shuffled within each shard. ``shards=1`` is the single world of earlier versions.
+    """
+    if not 0 <= csv_share <= 1:
+        raise InputError(f"csv_share must be within 0..1, got {csv_share}")
+    k = shard_count(people, shards)
+    if k < 1 or k > 500:
+        raise InputError(f"shards must be within 1..500, got {k}")
+    if claims < k or people < k:
+        raise InputError(f"{k} shards need at least {k} claims and {k} people")
+    out = Path(out)
+    if k > 1:
+        return _generate_sharded(out, claims=claims, people=people, seed=seed,
+                                 csv_share=csv_share, rates=rates, shards=k)
+    world = build_world(claims=claims, people=people, seed=seed, rates=rates)
+    st = _truth(world)
+    clock = _Clock()
+    truth_dir = _fresh_truth_dir(out)
+    st.claims.write_parquet(truth_dir / "claims_truth.parquet", statistics=False)
+    st.links.write_parquet(truth_dir / "links.parquet", statistics=False)
+    st.alerts.write_parquet(truth_dir / "alerts_truth.parquet", statistics=False)
+    if st.refund is not None:
+        st.refund.write_parquet(truth_dir / "refund_truth.parquet", statistics=False)
+    st.bad.write_parquet(truth_dir / "bad_input.parquet", statistics=False)
     clock.lap("truth files")
-    from dupcheck.synth.write import write_table
 
     manifest: dict[str, Any] = {"seed": seed, "claims": claims, "people": people,
-                                "csv_share": csv_share, "tables": {}}
+                                "csv_share": csv_share, "shards": 1, "tables": {}}
     for name in TABLES:
         frame = world.tables.get(name)
         if frame is None:
@@ -189,12 +266,65 @@ def generate(
         manifest["tables"][name] = write_table(frame, name, out, world.rng, csv_share) | {
             "rows": frame.height}
     clock.lap("data files")
-    counts = {k: int(v) for k, v in rec_damage.group_by("_corruption").len().sort(
-        "_corruption").iter_rows()}
-    manifest["corruption"] = counts
-    manifest["id_damage_kinds"] = list(ID_KINDS)
-    (truth_dir / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True,
-                                                        ensure_ascii=False), encoding="utf-8")
+    manifest["corruption"] = st.corruption
+    _write_manifest(truth_dir, manifest)
     log.info("synth: %d claims, %d people, %d reference rows", claims, world.people.height,
-             int(rec_damage.height))
+             sum(st.corruption.values()))
+    return truth_dir
+
+
+def _generate_sharded(
+    out: Path, *, claims: int, people: int, seed: int, csv_share: float,
+    rates: SynthRates | None, shards: int,
+) -> Path:
+    """:func:`generate` for ``shards > 1``: one world at a time, each table streamed to one
+    file, the truth files the concatenation of the shards' truths."""
+    seeds = np.random.SeedSequence(seed).spawn(shards + 1)
+    style_rng = np.random.default_rng(seeds[0])
+    styles = {name: draw_style(style_rng, csv_share) for name in TABLES}
+    truth_dir = _fresh_truth_dir(out)
+    truth_files = {name: ParquetAppender(truth_dir / f"{name}.parquet", compression="zstd")
+                   for name in TRUTH_FILES}
+    sinks: dict[str, TableSink] = {}
+    corruption: dict[str, int] = {}
+    per_shard: list[dict[str, Any]] = []
+    serials: dict[str, int] = {}
+    for k, (n_claims, n_people) in enumerate(zip(_split(claims, shards), _split(people, shards),
+                                                 strict=True)):
+        clock = _Clock()
+        world = build_world(claims=n_claims, people=n_people, seed=seeds[k + 1], rates=rates,
+                            shard=(k, shards), serials=serials)
+        st = _truth(world)
+        for name, frame in (("claims_truth", st.claims), ("links", st.links),
+                            ("alerts_truth", st.alerts), ("refund_truth", st.refund),
+                            ("bad_input", st.bad)):
+            if frame is not None:
+                truth_files[name].add(frame)
+        for kind, n in st.corruption.items():
+            corruption[kind] = corruption.get(kind, 0) + n
+        rows: dict[str, int] = {}
+        for name in TABLES:
+            frame = world.tables.get(name)
+            if frame is None:
+                continue
+            if name not in sinks:
+                sinks[name] = TableSink(out, name, styles[name])
+            sinks[name].add(frame, world.rng)
+            rows[name] = frame.height
+        per_shard.append({"claims": n_claims, "people": n_people, "tables": rows})
+        serials = world.serials()
+        del world, st
+        gc.collect()
+        clock.lap(f"shard {k + 1}/{shards} written")
+    for appender in truth_files.values():
+        appender.close()
+    manifest: dict[str, Any] = {
+        "seed": seed, "claims": claims, "people": people, "csv_share": csv_share,
+        "shards": shards, "shard_rows": per_shard,
+        "tables": {name: sink.close() for name, sink in sinks.items()},
+        "corruption": dict(sorted(corruption.items())),
+    }
+    _write_manifest(truth_dir, manifest)
+    log.info("synth: %d claims, %d people, %d reference rows in %d shards", claims, people,
+             sum(corruption.values()), shards)
     return truth_dir

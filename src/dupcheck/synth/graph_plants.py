@@ -273,7 +273,8 @@ class _Plants:
         """Only when no refund plug-in plants split groups (see module docstring)."""
         w, rng = self.w, self.rng
         rows = []
-        for g in range(self.n):
+        first = w.reserve("split_groups", self.n)
+        for g in range(first, first + self.n):
             rep = w.new_people(1)
             k = int(rng.integers(2, 4))
             units = w.new_enterprises(k, size_class="small", legal_rep_id=rep["pid"][0],

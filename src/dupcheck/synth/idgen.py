@@ -76,10 +76,14 @@ def resident_ids(
     return digits_to_str(out)
 
 
-def uscc_codes(rng: np.random.Generator, region: np.ndarray, prefix: str) -> pl.Series:
+def uscc_codes(
+    rng: np.random.Generator, region: np.ndarray, prefix: str, shard: int = 0, shards: int = 1
+) -> pl.Series:
     """Valid USCCs: ``prefix`` (2 chars, e.g. ``91`` enterprise, ``12`` public institution,
     ``52`` social organisation), the region code, a random GB 11714 organisation code with its
-    own check character, and the GB 32100 check character."""
+    own check character, and the GB 32100 check character. With ``shards > 1`` the 8-digit
+    organisation number is moved to the nearest value congruent to ``shard`` modulo ``shards``,
+    so codes of different shards never collide (``shards == 1`` leaves the draw untouched)."""
     n = len(region)
     idx = np.empty((n, 18), dtype=np.int64)
     idx[:, 0] = USCC_ALPHABET.index(prefix[0])
@@ -90,6 +94,8 @@ def uscc_codes(rng: np.random.Generator, region: np.ndarray, prefix: str) -> pl.
         r //= 10
     org = rng.integers(0, 36, size=(n, 8))  # GB 11714: digits and Latin capitals
     org = np.where(org < 10, org, rng.integers(0, 10, size=(n, 8)))  # mostly digits
+    if shards > 1:
+        org = _org_in_shard(org, shard, shards)
     s = (org * _ORG_WEIGHTS).sum(axis=1) % 11
     c9 = (11 - s) % 11  # 10 -> 'X'
     # organisation code characters are all digits here, so their alphabet index is their value
@@ -98,6 +104,18 @@ def uscc_codes(rng: np.random.Generator, region: np.ndarray, prefix: str) -> pl.
     total = (idx[:, :17] * _USCC_WEIGHTS).sum(axis=1) % 31
     idx[:, 17] = (31 - total) % 31
     return digits_to_str(_USCC_BYTES[idx])
+
+
+def _org_in_shard(org: np.ndarray, shard: int, shards: int) -> np.ndarray:
+    """Rows of 8 organisation digits moved to a number congruent to ``shard`` mod ``shards``."""
+    num = org @ (10 ** np.arange(7, -1, -1, dtype=np.int64))
+    base = num - num % shards
+    num = np.where(base + shard < 10**8, base + shard, base - shards + shard)
+    out = np.empty_like(org)
+    for i in range(7, -1, -1):
+        out[:, i] = num % 10
+        num //= 10
+    return out
 
 
 def luhn_cards(rng: np.random.Generator, n: int) -> pl.Series:

@@ -247,11 +247,12 @@ class _Planter:
     # ---------------------------------------------------------------- output
     def frames(self) -> tuple[pl.DataFrame, pl.DataFrame]:
         order = self.rng.permutation(len(self.apps))
+        first = self.w.reserve("refund_applications", len(self.apps))
         rows: list[dict[str, Any]] = []
         truth: list[dict[str, Any]] = []
         for i, j in enumerate(order):
             a = self.apps[int(j)]
-            aid = f"R{i + 1:07d}"
+            aid = f"R{first + i + 1:07d}"
             elig = self.eligible(a)
             worst = max((_RANK[s] for s in a.rules.values()), default=0)
             decision = {0: "approve", 1: "review", 2: "reject"}[worst]

@@ -168,6 +168,30 @@ class World:
     _counters: dict[str, int] = field(default_factory=dict, repr=False)
     _claim_plan: list[pl.DataFrame] = field(default_factory=list, repr=False)
     _alerts: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    #: ``(index, count)`` of this world among the shards of a province: person ids draw their
+    #: sequence number and enterprise ids their organisation code from this shard's own slice,
+    #: so ids never collide across shards.
+    shard: tuple[int, int] = (0, 1)
+
+    def _seq_half(self, n: int) -> np.ndarray:
+        """Half of an id's 3-digit sequence number (0..499), drawn from this shard's slice."""
+        k, count = self.shard
+        return self.rng.integers(500 * k // count, 500 * (k + 1) // count, n)
+
+    def serials(self) -> dict[str, int]:
+        """Serial numbers taken so far per series (to continue them in the next shard)."""
+        return dict(self._counters)
+
+    def continue_serials(self, taken: dict[str, int]) -> None:
+        """Start every series after the serials an earlier shard took (see :meth:`serials`)."""
+        self._counters.update(taken)
+
+    def reserve(self, key: str, n: int) -> int:
+        """Reserve ``n`` serial numbers of series ``key`` (claim, record and application ids);
+        returns how many were taken before, so serials continue across the shards."""
+        start = self._counters.get(key, 0)
+        self._counters[key] = start + n
+        return start
 
     # ---------------------------------------------------------------- people
     def new_people(
@@ -187,7 +211,7 @@ class World:
                 sexes = np.where(rng.random(need) < 0.5, "M", "F")
             else:
                 sexes = np.full(need, gender)
-            seq = rng.integers(0, 500, need) * 2 + (sexes == "M")
+            seq = self._seq_half(need) * 2 + (sexes == "M")
             ids = resident_ids(region.cast(pl.Int64).to_numpy(), births.to_numpy(), seq)
             frame = pl.DataFrame(
                 {"pid": ids, "birth_date": births, "gender": pl.Series(sexes, dtype=pl.String),
@@ -226,7 +250,7 @@ class World:
         region = _regions_for(rng, src["birth_date"])
         ids = resident_ids(
             region.cast(pl.Int64).to_numpy(), src["birth_date"].to_numpy(),
-            rng.integers(0, 500, src.height) * 2 + (src["gender"] == "M").to_numpy(),
+            self._seq_half(src.height) * 2 + (src["gender"] == "M").to_numpy(),
         )
         free = pl.Series(self._claim_ids(ids))
         base = src.select("birth_date", "gender").with_columns(pid=ids, region_code=region)
@@ -283,7 +307,7 @@ class World:
         idx = rng.integers(0, counties.height, n)
         region = counties["region_code"].gather(idx)
         prefix = {"enterprise": "91", "dispatch_agency": "91", "public_institution": "12"}[kind]
-        ids = uscc_codes(rng, region.cast(pl.Int64).to_numpy(), prefix)
+        ids = self._free_usccs(region.cast(pl.Int64).to_numpy(), prefix)
         if self.people.height >= 50 * n:  # legal representatives from the population
             reps = self.people[rng.integers(0, self.people.height, n)]
         else:
@@ -332,6 +356,19 @@ class World:
             )
         return self.append("enterprises", frame)
 
+    def _free_usccs(self, region: np.ndarray, prefix: str) -> pl.Series:
+        """USCCs from this shard's slice, redrawn where one is already taken (rare: draws only
+        on a clash, so worlds without one keep their bytes)."""
+        k, count = self.shard
+        ids = uscc_codes(self.rng, region, prefix, shard=k, shards=count)
+        old = self.table("enterprises")["enterprise_id"].implode()
+        while True:
+            clash = (ids.is_duplicated() & ~ids.is_first_distinct()) | ids.is_in(old)
+            if not clash.any():
+                return ids
+            at = np.flatnonzero(clash.to_numpy())
+            ids = ids.scatter(at, uscc_codes(self.rng, region[at], prefix, shard=k, shards=count))
+
     # ---------------------------------------------------------------- tables
     def append(self, table: str, frame: pl.DataFrame) -> pl.DataFrame:
         """Append rows to ``table`` (contract columns, typed; record ids and person fields filled)."""
@@ -348,8 +385,7 @@ class World:
         if "record_id" in spec.by_name and (
             "record_id" not in frame.columns or frame["record_id"].null_count() == n
         ):
-            start = self._counters.get(table, 0)
-            self._counters[table] = start + n
+            start = self.reserve(table, n)
             rid = pl.format(
                 "{}{}", pl.lit(RECORD_PREFIX[table]),
                 pl.int_range(start + 1, start + n + 1, eager=False).cast(pl.String).str.zfill(8),
@@ -405,8 +441,7 @@ class World:
         """Append claims (``_pid, benefit_type, claim_date`` at least) with their intended rules
         and tags; claim ids are assigned in order. Returns the appended claims."""
         n = frame.height
-        start = self._counters.get("claims", 0)
-        self._counters["claims"] = start + n
+        start = self.reserve("claims", n)
         ids = pl.format("C{}", pl.int_range(start + 1, start + n + 1, eager=False)
                         .cast(pl.String).str.zfill(8))
         frame = frame.with_columns(ids.alias("claim_id"))
