@@ -13,6 +13,14 @@ phrase: a name is not a phrase (the phrase table reads 殷红慧 as "yan..." and
 and it is 20x faster, which matters with millions of distinct names. Heteronym surnames (曾
 zeng/ceng, 单 shan/dan ...) take their surname reading; ``name_pinyin_readings`` lists every
 plausible key so that blocking and comparison can use sets of readings.
+
+Columns take a vectorised path (``normalize_names``, ``name_pinyin``, ``name_keys``): names made
+only of common CJK ideographs, ASCII letters and digits, whitespace and middle dots (on which NFKC
+changes nothing that the whitespace and dot steps do not undo) are cleaned with polars regexes; the
+few others go through the per-value reference (:func:`normalize_name`). OpenCC converts the whole
+column as one newline-joined string (a newline is in no OpenCC phrase, so no phrase crosses it).
+Pinyin maps the distinct characters once through the per-character reading and joins the
+syllables in polars. Tests check the vectorised path against the per-value reference.
 """
 
 from __future__ import annotations
@@ -46,6 +54,27 @@ MIDDLE_DOTS = ".\u00b7\u0387\u2022\u2027\u2219\u22c5\u30fb\uff65\u2e31\u16eb\u31
 _DOT_TABLE = {ord(ch): "\u00b7" for ch in MIDDLE_DOTS}
 _SPACE_RE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
 _NON_KEY_RE = re.compile(r"[\W_]+")
+
+#: Everything ``_SPACE_RE`` removes (Python's ``\s`` matches nothing above U+3000).
+_SPACE_CHARS = "".join(ch for ch in map(chr, [*range(0x3001), 0xFEFF]) if _SPACE_RE.fullmatch(ch))
+
+
+def _rx_chars(chars: str) -> str:
+    """The inside of a Rust-regex character class matching exactly ``chars`` (escaped by code)."""
+    return "".join(f"\\x{{{ord(ch):x}}}" for ch in chars)
+
+
+#: Whitespace out and middle dots unified in one ``replace_many`` pass (single characters).
+_CLEAN_FROM = [*_SPACE_CHARS, *MIDDLE_DOTS]
+_CLEAN_TO = [""] * len(_SPACE_CHARS) + ["\u00b7"] * len(MIDDLE_DOTS)
+#: Names made only of these characters skip the per-value NFKC: CJK unified ideographs (basic
+#: block and extension A: no decompositions, never composed) and ASCII letters and digits are NFKC
+#: fixed points, and NFKC maps every whitespace character to whitespace (removed next) and every
+#: middle dot to a middle dot (unified next), with no composition involving any of them.
+_RX_SAFE = (
+    "^[\\x{3400}-\\x{4dbf}\\x{4e00}-\\x{9fff}0-9A-Za-z"
+    f"{_rx_chars(_SPACE_CHARS)}{_rx_chars(MIDDLE_DOTS)}]*$"
+)
 
 #: Heteronym surnames: the surname reading first, then other readings seen in the data.
 #: Compound surnames (复姓) are listed whole and take precedence over their first character.
@@ -136,9 +165,50 @@ def _map_unique(
     return joined.get_column("v").alias(s.name)
 
 
+def _t2s_column(pre: pl.Series) -> pl.Series:
+    """OpenCC ``t2s`` of a column of whitespace-free strings as one newline-joined C++ call."""
+    if pre.len() == 0:
+        return pre
+    filled = pre.fill_null("")
+    text = filled.str.join("\n").item()
+    converted = pl.Series([_t2s().convert(text)]).str.split("\n").explode()
+    if converted.len() != pre.len():  # defensive (a newline or NUL slipped in): one call per value
+        converted = pl.Series([_t2s().convert(v) for v in filled.to_list()], dtype=pl.String)
+    return converted.alias(pre.name)
+
+
+def _normalize_column(s: pl.Series) -> pl.Series:
+    """Vectorised :func:`normalize_name` over a String column (duplicates are converted again)."""
+    slow = s.str.contains(_RX_SAFE).not_().fill_null(False).arg_true()
+    pre = s.str.replace_many(_CLEAN_FROM, _CLEAN_TO)
+    if slow.len():
+        pre = pre.scatter(
+            slow, pl.Series([_pre_t2s(v) for v in s.gather(slow).to_list()], dtype=pl.String)
+        )
+    out = _t2s_column(pre)
+    return pl.select(pl.when(out.str.len_bytes() > 0).then(out)).to_series().alias(s.name)
+
+
+def _on_distinct(s: pl.Series, fn: Callable[[pl.Series], pl.Series]) -> pl.Series:
+    """``fn`` (a vectorised, elementwise function of a String column) over ``s``, once per value.
+
+    A column with many repeats (by a HyperLogLog estimate: the choice only affects speed) is
+    reduced to its distinct values first and joined back; a column of mostly distinct values, such
+    as the one ``prepare_references`` passes, is converted as it is.
+    """
+    src = s.cast(pl.String)
+    n_distinct = src.to_frame("k").select(pl.col("k").approx_n_unique()).item()
+    if 2 * n_distinct > src.len():
+        return fn(src).alias(s.name)
+    uniq = src.drop_nulls().unique()
+    mapping = pl.DataFrame([uniq.alias("k"), fn(uniq).alias("v")])
+    joined = src.alias("k").to_frame().join(mapping, on="k", how="left", maintain_order="left")
+    return joined.get_column("v").alias(s.name)
+
+
 def normalize_names(s: pl.Series) -> pl.Series:
     """Normal form of every name in ``s`` (NFKC, no whitespace, ``·`` dots, simplified); null kept."""
-    return _map_unique(s, _normalize_many, pl.String())
+    return _on_distinct(s, _normalize_column)
 
 
 @cache
@@ -203,10 +273,53 @@ def _norm_then(fn: Callable[[Sequence[str]], list[Any]]) -> Callable[[list[str]]
     return run
 
 
+_HEADS = {size: {k: v[0] for k, v in SURNAME_READINGS.items() if len(k) == size} for size in (1, 2)}
+
+
+def _pinyin_column(norm: pl.Series) -> pl.Series:
+    """Vectorised primary key of :func:`_readings_one` over normalised names (null when empty).
+
+    The distinct characters go once through the cached per-character reading and every name is
+    rewritten in one Aho-Corasick pass (``replace_many``: one single-character pattern per
+    distinct character); a heteronym surname (compound first, never the whole name) is cut off
+    and replaced by its surname reading.
+    """
+    distinct = norm.str.split("").explode().drop_nulls().unique().sort().to_list()
+    syllables = [_char_pinyin(ch) for ch in distinct]
+    name, n = pl.col("n"), pl.col("n").str.len_chars()
+    first1, first2 = name.str.slice(0, 1), name.str.slice(0, 2)
+    head = (
+        pl.when((n > 2) & first2.is_in(list(_HEADS[2])))
+        .then(2)
+        .when((n > 1) & first1.is_in(list(_HEADS[1])))
+        .then(1)
+        .otherwise(0)
+    )
+    reading = (
+        pl.when(pl.col("h") == 2)
+        .then(first2.replace_strict(_HEADS[2], default=None, return_dtype=pl.String))
+        .when(pl.col("h") == 1)
+        .then(first1.replace_strict(_HEADS[1], default=None, return_dtype=pl.String))
+    )
+    rest = name.str.slice(pl.col("h"))
+    if distinct:
+        rest = rest.str.replace_many(distinct, syllables)
+    key = pl.col("k")
+    out = (
+        pl.DataFrame([norm.alias("n")])
+        .with_columns(head.alias("h"))
+        .select(pl.concat_str([reading, rest], ignore_nulls=True).alias("k"))
+        .select(pl.when(key.str.len_bytes() > 0).then(key))
+        .to_series()
+    )
+    return out.alias(norm.name)
+
+
 def name_pinyin(s: pl.Series, *, normalized: bool = False) -> pl.Series:
     """Toneless pinyin key of each name (normalised first unless ``normalized``); null kept."""
-    fn = _pinyin_many if normalized else _norm_then(_pinyin_many)
-    return _map_unique(s, fn, pl.String())
+    if normalized:
+        return _on_distinct(s, _pinyin_column)
+    return _on_distinct(s, lambda v: _pinyin_column(_normalize_column(v)))
 
 
 def name_pinyin_readings(s: pl.Series, *, normalized: bool = False) -> pl.Series:
@@ -218,17 +331,15 @@ def name_pinyin_readings(s: pl.Series, *, normalized: bool = False) -> pl.Series
 NAME_KEYS_DTYPE = pl.Struct({"name_norm": pl.String, "name_py": pl.String})
 
 
-def _keys_many(values: list[str]) -> list[dict[str, str | None]]:
-    """``{name_norm, name_py}`` of distinct raw names (pinyin once per distinct normal form)."""
-    normed = _normalize_many(values)
-    present = sorted({v for v in normed if v is not None})
-    py = dict(zip(present, _pinyin_many(present), strict=True))
-    return [{"name_norm": v, "name_py": None if v is None else py[v]} for v in normed]
+def _keys_column(s: pl.Series) -> pl.Series:
+    """Vectorised ``{name_norm, name_py}`` struct of a String column of raw names."""
+    norm = _normalize_column(s).alias("name_norm")
+    return pl.DataFrame([norm, _pinyin_column(norm).alias("name_py")]).to_struct(s.name)
 
 
 def name_keys(s: pl.Series) -> pl.Series:
     """Struct of ``name_norm`` and ``name_py`` per name, from one pass over distinct values."""
-    return _map_unique(s, _keys_many, NAME_KEYS_DTYPE)
+    return _on_distinct(s, _keys_column)
 
 
 def name_keys_expr(expr: pl.Expr) -> pl.Expr:
