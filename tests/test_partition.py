@@ -73,12 +73,16 @@ def test_synthetic_province_equal_in_memory(tmp_path: Path) -> None:
     a = Screener().run(data)
     b = screen_partitioned(data, partitions=4)
     _assert_same(a, b)
+    # large files read in many small blocks give the same result
+    _assert_same(a, screen_partitioned(data, partitions=2, block_bytes=4096))
     # a non-trivial world: fuzzy links and several rules fire
     assert (a.evidence.get_column("match") == "fuzzy").any()
     assert a.findings.get_column("rule").n_unique() >= 4
     exact = Policy(match=MatchPolicy(fuzzy_enabled=False))
     _assert_same(Screener(exact).run(data), screen_partitioned(data, exact, partitions=2),
                  records=False)
+    _assert_same(Screener(exact).run(data),
+                 screen_partitioned(data, exact, partitions=2, block_bytes=4096), records=False)
 
 
 def test_default_partitions() -> None:

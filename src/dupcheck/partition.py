@@ -37,12 +37,12 @@ from pathlib import Path
 import polars as pl
 
 from dupcheck.errors import InputError, Problem, ValidationError
-from dupcheck.io.coerce import coerce_table
+from dupcheck.io.coerce import CoercedTable, coerce_table, merge_blocks
 from dupcheck.io.dataset import REQUIRED_TABLES
-from dupcheck.io.read import discover, read_table
+from dupcheck.io.read import BLOCK_BYTES, discover, read_table, read_table_blocks
 from dupcheck.matchers import build_evidence, stack_records
 from dupcheck.matchers.evidence import PERSON_KEY_COLS
-from dupcheck.normalize import add_person_keys, name_keys_expr
+from dupcheck.normalize import add_person_keys, canonical_id, name_keys_expr
 from dupcheck.policy import Policy
 from dupcheck.schema import TABLES
 from dupcheck.screening import (
@@ -61,6 +61,10 @@ __all__ = ["default_partitions", "partition_of", "screen_partitioned"]
 CLAIMS_PER_PARTITION = 250_000
 
 _NAME_KEYS = ("name_norm", "name_py")
+#: Columns of a person table that matching reads for every row; the others are coerced only for
+#: the rows that some claim links to.
+KEY_EXTRA = ("region_code", "phone")
+KEY_COLUMNS = ("record_id", "id_number", "name", *KEY_EXTRA)
 _FINDING_ORDER = ["claim_id", "rule", "source", "source_key", "severity"]
 
 
@@ -103,7 +107,7 @@ def _prepare_ids(t: pl.DataFrame) -> pl.DataFrame:
 
 def _key_columns(t: pl.DataFrame) -> pl.DataFrame:
     """The narrow projection matching needs, with the raw ``name`` in place of its keys."""
-    extra = [c for c in ("region_code", "phone") if c in t.columns]
+    extra = [c for c in KEY_EXTRA if c in t.columns]
     ids = [c for c in PERSON_KEY_COLS if c not in _NAME_KEYS]
     return t.select("_row", "source_key", *ids, "name", *extra)
 
@@ -120,15 +124,81 @@ def _with_names(t: pl.DataFrame, names: pl.DataFrame, order: list[str]) -> pl.Da
     return t.join(names, on="name", how="left", maintain_order="left").select(order)
 
 
+class _Table:
+    """One person table read block by block: every row's match keys, the raw rows kept for the
+    rules (all of them spilled to disk when fuzzy matching may link any row; only those whose id
+    a claim carries on the exact-only path), and the problems of the key columns."""
+
+    def __init__(self, name: str, path: Path, spill: Path, claim_pids: pl.LazyFrame | None,
+                 block_bytes: int) -> None:
+        self.name, self.spill = name, spill
+        self.problems: list[Problem] = []
+        self.keys: pl.DataFrame | None = None
+        self.file = path.name
+        self.usable = True
+        self.raw: pl.DataFrame | None = None
+        self.spilled: list[Path] = []
+        spec = TABLES[name]
+        keys: list[pl.DataFrame] = []
+        raws: list[pl.DataFrame] = []
+        coerced: list[CoercedTable] = []
+        spilled: list[Path] = []
+        for i, raw in enumerate(read_table_blocks(path, spec, block_bytes=block_bytes)):
+            self.problems += raw.problems
+            if raw.frame is None or raw.fatal:
+                self.usable = False
+                return
+            block = raw.frame
+            cols = ["_row", *[c for c in KEY_COLUMNS if c in block.columns]]
+            try:
+                c = coerce_table(block.select(cols), spec, raw.file)
+            except pl.exceptions.PolarsError as exc:
+                msg = f"cannot convert to the contract types: {str(exc).splitlines()[0]}"
+                self.problems.append(Problem(raw.file, None, None, None, msg, fatal=True))
+                self.usable = False
+                return
+            coerced.append(c)
+            assert c.frame is not None
+            k = c.frame.select(cols)
+            if claim_pids is None:  # fuzzy: every row may link
+                keys.append(_key_columns(_prepare_ids(k)))
+                part = spill / f"{name}-{i:05d}.arrow"
+                block.write_ipc(part, compression="uncompressed")
+                spilled.append(part)
+            else:  # exact only: a row links only if some claim carries its canonical id
+                hit = (k.lazy().with_columns(canonical_id(pl.col("id_number")).alias("pid"))
+                       .join(claim_pids, on="pid", how="semi").drop("pid").collect())
+                keys.append(_key_columns(_prepare_ids(hit)))
+                raws.append(block.join(hit.select("_row"), on="_row", how="semi"))
+            del block, raw
+        self.problems += merge_blocks(coerced, self.file)
+        self.keys = pl.concat(keys) if keys else None
+        self.raw = pl.concat(raws) if raws else None
+        self.spilled = spilled
+
+    def linked(self, rows: pl.DataFrame) -> pl.DataFrame:
+        """The raw rows at ``rows._row`` (rows some claim links to)."""
+        if self.spilled:
+            source = pl.scan_ipc(self.spilled)
+        elif self.raw is not None:
+            source = self.raw.lazy()
+        else:
+            raise InputError(f"table {self.name} has no rows")
+        return source.join(rows.lazy(), on="_row", how="semi").collect()
+
+
 def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
                        partitions: int | None = None, spill_dir: str | Path | None = None,
-                       ) -> ScreeningResult:
+                       block_bytes: int = BLOCK_BYTES) -> ScreeningResult:
     """Screen the data folder ``folder`` table by table and in claim partitions.
 
     Same decisions, findings, evidence and claims as ``Screener(policy).run(folder)``; lower peak
     memory on large folders. ``partitions`` (default: one per 250k claims) sets the number of
-    rule partitions; ``spill_dir`` where prepared tables are spilled (default: a temp folder,
-    removed afterwards). Raises ``ValidationError`` when a table is unusable, as ``load`` does.
+    rule partitions; ``spill_dir`` where raw tables are spilled (default: a temp folder,
+    removed afterwards); ``block_bytes`` the size of the blocks large CSV files are read in.
+    Raises ``ValidationError`` when a table is unusable, as ``load`` does. Input problems counted
+    are those of every row's identity columns and of the other columns of the rows screening
+    links (``dupcheck validate`` checks every cell).
     """
     policy = policy or Policy()
     if partitions is not None and partitions < 1:
@@ -159,40 +229,31 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
         del frame
         present = {"claims"}
         fuzzy = policy.match.fuzzy_enabled
-        keys: dict[str, pl.DataFrame] = {}
-        kept: dict[str, pl.DataFrame] = {}
-        order: dict[str, list[str]] = {}
-        claim_pids = claims.select(pl.col("pid").drop_nulls().unique()).lazy()
+        read: dict[str, _Table] = {}
+        claim_pids = None if fuzzy else claims.select(pl.col("pid").drop_nulls().unique()).lazy()
         for name in TABLES:
             if name == "claims" or name not in files:
                 continue
-            with stage("read"):
-                table, probs = _read_one(files[name], name)
-            problems += probs
-            if table is None:
-                continue
-            present.add(name)
             if name not in PERSON_TABLES:
+                with stage("read"):
+                    table, probs = _read_one(files[name], name)
+                problems += probs
+                if table is not None:
+                    present.add(name)
                 continue
-            with stage("normalise"):
-                order[name] = prepare_reference(table.head(0)).columns
-                prepared = _prepare_ids(table)
-                del table
-                if fuzzy:
-                    # fuzzy linkage needs every row's keys; the full rows wait on disk
-                    keys[name] = _key_columns(prepared)
-                    prepared.write_ipc(spill / f"{name}.arrow", compression="uncompressed")
-                else:
-                    # exact links need the same id: only rows whose id a claim carries stay
-                    kept[name] = prepared.lazy().join(claim_pids, on="pid", how="semi").collect()
-                    keys[name] = _key_columns(kept[name])
-                del prepared
+            with stage("read"):  # reading, key coercion and id keys interleave block by block
+                t = _Table(name, files[name], spill, claim_pids, block_bytes)
+            problems += t.problems
+            if t.usable:
+                present.add(name)
+                read[name] = t
             gc.collect()
         if any(p.fatal for p in problems):
             raise ValidationError(problems)
         with stage("normalise"):
             # names are converted once over the distinct names of all tables; on the exact-only
             # path only the linked rows' names are ever read, so they are converted after matching
+            keys = {n: t.keys for n, t in read.items() if t.keys is not None}
             names = _name_map([k.get_column("name") for k in keys.values()]) if fuzzy else None
             if names is not None:
                 keys = {n: k.join(names, on="name", how="left", maintain_order="left").rechunk()
@@ -200,6 +261,8 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
             else:
                 keys = {n: k.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in _NAME_KEYS)
                         for n, k in keys.items()}
+            for t in read.values():
+                t.keys = None
 
         with stage("match"):
             records = stack_records(keys)
@@ -209,13 +272,16 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
 
         with stage("rules"):
             tables: dict[str, pl.DataFrame] = {}
-            for name in PERSON_TABLES:
-                if name not in present:
-                    continue
-                rows = evidence.filter(pl.col("source") == name).select("_row").unique().lazy()
-                source = (pl.scan_ipc(spill / f"{name}.arrow") if fuzzy
-                          else kept.pop(name).lazy())
-                tables[name] = source.join(rows, on="_row", how="semi").collect()
+            order: dict[str, list[str]] = {}
+            for name, t in read.items():
+                spec = TABLES[name]
+                rows = evidence.filter(pl.col("source") == name).select("_row").unique()
+                linked = t.linked(rows)
+                full = coerce_table(linked, spec, t.file)  # the rest of the linked rows' cells
+                problems += [p for p in full.problems if p.column not in KEY_COLUMNS]
+                assert full.frame is not None
+                order[name] = prepare_reference(full.frame.head(0)).columns
+                tables[name] = prepare_reference(full.frame, names=False)
         with stage("normalise"):
             if names is None:
                 names = _name_map([t.get_column("name") for t in tables.values()])

@@ -24,6 +24,7 @@ __all__ = [
     "coerce_table",
     "duplicated",
     "enum_lookup",
+    "merge_blocks",
     "parse_bool",
     "parse_dates",
     "parse_enum",
@@ -300,6 +301,8 @@ class CoercedTable:
     frame: pl.DataFrame | None
     problems: list[Problem] = field(default_factory=list)
     bad_rows: int = 0
+    #: rows with a problem, per column (exact, whatever :data:`REPORT_CAP` listed)
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 def _msg(name: str) -> str:
@@ -325,9 +328,36 @@ def _report(frame: pl.DataFrame, file: str, column: str, mcol: str, count: int) 
         for row, value, message in head.iter_rows()
     ]
     if count > REPORT_CAP:
-        out.append(Problem(file, None, column, None,
-                           f"{count - REPORT_CAP} more rows with problems in this column "
-                           f"(not listed; {count} in all)"))
+        out.append(_summary(file, column, count))
+    return out
+
+
+def _summary(file: str, column: str, count: int) -> Problem:
+    """The one problem that stands for the unlisted ones of a column."""
+    return Problem(file, None, column, None,
+                   f"{count - REPORT_CAP} more rows with problems in this column "
+                   f"(not listed; {count} in all)")
+
+
+def merge_blocks(parts: list[CoercedTable], file: str) -> list[Problem]:
+    """Cell problems of one file coerced in blocks (in row order), capped per column as if the
+    file had been coerced whole: the first :data:`REPORT_CAP` listed, then one summary."""
+    listed: dict[str, list[Problem]] = {}
+    counts: dict[str, int] = {}
+    other: list[Problem] = []
+    for part in parts:
+        for name, n in part.counts.items():
+            counts[name] = counts.get(name, 0) + n
+        for p in part.problems:
+            if p.row is not None and p.column is not None and p.column in part.counts:
+                listed.setdefault(p.column, []).append(p)
+            elif p.row is not None or p.column not in part.counts:
+                other.append(p)
+    out = list(other)
+    for name, n in counts.items():
+        out += listed.get(name, [])[:REPORT_CAP]
+        if n > REPORT_CAP:
+            out.append(_summary(file, name, n))
     return out
 
 
@@ -436,4 +466,5 @@ def coerce_table(frame: pl.DataFrame, spec: TableSpec, file: str) -> CoercedTabl
     bad_rows = int(result.get_column("__bad").sum())
     order = {c.name: i for i, c in enumerate(spec.columns)}
     problems.sort(key=lambda p: (p.row is None, p.row or 0, order.get(p.column or "", len(order))))
-    return CoercedTable(result.drop("__bad"), problems, bad_rows)
+    return CoercedTable(result.drop("__bad"), problems, bad_rows,
+                        {n: int(c) for n, c in counts.items()})
