@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import random
+import re
+import string
 import unicodedata
 from collections.abc import Sequence
 
+import opencc
 import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pypinyin import lazy_pinyin
 
 from dupcheck.normalize import (
     SURNAME_READINGS,
@@ -21,6 +25,7 @@ from dupcheck.normalize import (
     pinyin_expr,
     pinyin_readings_expr,
 )
+from dupcheck.normalize.names import MIDDLE_DOTS
 
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -196,3 +201,175 @@ def test_name_keys_struct_agrees_with_parts(values: list[str | None]) -> None:
     keys = name_keys(ser(values)).struct.unnest()
     assert keys["name_norm"].to_list() == normalize_names(ser(values)).to_list()
     assert keys["name_py"].to_list() == name_pinyin(ser(values)).to_list()
+
+
+# --- the vectorised column path against a per-name reference written from the spec -------------
+
+_REF_SPACE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
+_REF_DOTS = {ord(ch): "\u00b7" for ch in MIDDLE_DOTS}
+_REF_T2S = opencc.OpenCC("t2s")
+
+
+def reference_keys(value: str | None) -> tuple[str | None, str | None]:
+    """``(name_norm, name_py)`` of one name, straight from the spec (one OpenCC call per name)."""
+    if value is None:
+        return None, None
+    v = _REF_SPACE.sub("", unicodedata.normalize("NFKC", value)).translate(_REF_DOTS)
+    norm = _REF_T2S.convert(v) if v else v
+    if not norm:
+        return None, None
+
+    def syl(ch: str) -> str:
+        return re.sub(r"[\W_]+", "", "".join(lazy_pinyin(ch)).lower())
+
+    for size in (2, 1):
+        if len(norm) > size and norm[:size] in SURNAME_READINGS:
+            return norm, SURNAME_READINGS[norm[:size]][0] + "".join(map(syl, norm[size:]))
+    key = "".join(map(syl, norm))
+    return norm, key or None
+
+
+def assert_column_matches_reference(values: Sequence[str | None]) -> None:
+    expected = [reference_keys(v) for v in values]
+    keys = name_keys(ser(values)).struct.unnest()
+    got = list(zip(keys["name_norm"].to_list(), keys["name_py"].to_list(), strict=True))
+    assert got == expected
+    assert normalize_names(ser(values)).to_list() == [n for n, _ in expected]
+    assert [normalize_name(v) for v in values] == [n for n, _ in expected]
+    assert name_pinyin(ser(values)).to_list() == [p for _, p in expected]
+    norms = [n for n, _ in expected]
+    assert name_pinyin(ser(norms), normalized=True).to_list() == [p for _, p in expected]
+    readings = name_pinyin_readings(ser(values)).to_list()
+    assert [None if r is None else r[0] for r in readings] == [p for _, p in expected]
+
+
+TRICKY = [
+    "吳敏",
+    "單雄信",
+    "鍾離春",
+    "歐陽修",
+    "張 三",
+    "王\u3000小\t明",
+    " 李四 ",
+    "\u200b赵\ufeff六",
+    "钱\u00a0七",
+    "孙\u2028八",
+    "周\x1c九",
+    "曾国藩",
+    "曾",
+    "曾伟",
+    "单",
+    "单于",
+    "单于伟",
+    "尉迟",
+    "尉迟恭",
+    "长孙无忌",
+    "澹台明月",
+    "万俟卨",
+    "朴槿惠",
+    "覃",
+    "乐乐",
+    "阿卜杜·热合曼",
+    "阿卜杜•热合曼",
+    "阿卜杜.热合曼",
+    "阿卜杜．热合曼",
+    "阿卜杜・热合曼",
+    "阿卜杜･热合曼",
+    "阿卜杜\u0387热合曼",
+    "阿卜杜ㆍ热合曼",
+    "买买提·艾力",
+    "ＪＯＨＮ　Ｓｍｉｔｈ",
+    "John Smith",
+    "O'Brien",
+    "李1",
+    "Zoë",
+    "e\u0301",
+    "\u1100\u1161",
+    "\uf900",
+    "𠀀",
+    "㐀",
+    "\u3400明",
+    "·",
+    "..",
+    "",
+    "\u3000",
+    "\t\n",
+    "_",
+    "李_四",
+    None,
+    "乾隆",
+    "後來",
+    "髮型",
+    "臺灣",
+    "里",
+    "裏",
+]
+
+
+def test_vectorised_path_matches_reference_known_cases() -> None:
+    assert_column_matches_reference(TRICKY)
+    # the same names repeated many times take the distinct-then-join path
+    assert_column_matches_reference(TRICKY * 5)
+
+
+def test_known_keys_of_vectorised_path() -> None:
+    keys = name_keys(
+        ser(["尉迟恭", "尉迟", "单于", "長孫無忌", "买买提 • 艾力", "曾"])
+    ).struct.unnest()
+    assert keys["name_norm"].to_list() == [
+        "尉迟恭",
+        "尉迟",
+        "单于",
+        "长孙无忌",
+        "买买提·艾力",
+        "曾",
+    ]
+    # a compound surname that is the whole name reads its first character as a surname
+    assert keys["name_py"].to_list() == [
+        "yuchigong",
+        "weichi",
+        "shanyu",
+        "zhangsunwuji",
+        "maimaitiaili",
+        "ceng",
+    ]
+
+
+def test_batched_opencc_matches_per_name_conversion() -> None:
+    # adjacent names that would form t2s phrases if the separator did not break them
+    parts = ["頭", "髮", "乾", "隆", "後", "來", "臺", "灣", "裏", "面", "鍾", "離"]
+    rng = random.Random(7)
+    values = ["".join(rng.choices(parts, k=rng.randint(1, 3))) for _ in range(400)]
+    assert normalize_names(ser(values)).to_list() == [_REF_T2S.convert(v) for v in values]
+
+
+def test_fast_path_characters_are_nfkc_inert() -> None:
+    """The characters that skip per-value NFKC: fixed points, or whitespace/dots into their class."""
+    spaces = {ch for ch in map(chr, range(0x3001)) if _REF_SPACE.fullmatch(ch)} | {"\ufeff"}
+    cjk = [*range(0x3400, 0x4DC0), *range(0x4E00, 0xA000)]
+    for ch in [*map(chr, cjk), *"0123456789", *string.ascii_letters]:
+        assert unicodedata.normalize("NFKC", ch) == ch and unicodedata.combining(ch) == 0
+    for ch in spaces:
+        assert all(c in spaces for c in unicodedata.normalize("NFKC", ch))
+    fast_dots = {ch for ch in MIDDLE_DOTS if unicodedata.normalize("NFKC", ch) in MIDDLE_DOTS}
+    assert set(MIDDLE_DOTS) - fast_dots == {"\u318d"}  # Hangul araea: NFKC makes it a jamo
+    assert_column_matches_reference(sorted(spaces | set(MIDDLE_DOTS)))
+    assert_column_matches_reference([f"王{ch}伟" for ch in sorted(spaces | set(MIDDLE_DOTS))])
+
+
+mixed_chars = st.one_of(
+    st.sampled_from(
+        [
+            *"张王李赵吳吴敏單单曾國国藩尉迟长孙澹台欧陽阿卜杜热合曼乐朴覃乾隆頭髮",
+            *MIDDLE_DOTS,
+            *[" ", "\u3000", "\t", "\u200b", "\ufeff", "Ａ", "a", "Z", "9", "_", "'", "\u0301"],
+        ]
+    ),
+    st.characters(exclude_categories=["Cs"]),
+)
+
+
+@FAST
+@given(st.lists(st.one_of(st.none(), st.text(mixed_chars, max_size=8)), min_size=1, max_size=40))
+def test_vectorised_path_matches_reference(values: list[str | None]) -> None:
+    assert_column_matches_reference(values)
