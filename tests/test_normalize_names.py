@@ -373,3 +373,16 @@ mixed_chars = st.one_of(
 @given(st.lists(st.one_of(st.none(), st.text(mixed_chars, max_size=8)), min_size=1, max_size=40))
 def test_vectorised_path_matches_reference(values: list[str | None]) -> None:
     assert_column_matches_reference(values)
+
+
+@FAST
+@given(
+    st.lists(st.one_of(st.none(), st.text(mixed_chars | st.just("\n"), max_size=6)), max_size=30)
+)
+def test_normalized_pinyin_matches_per_value_readings(values: list[str | None]) -> None:
+    """On already-normalised input (here any text, newlines included) the vectorised key is the
+    first of the per-value readings."""
+    framed = [*values, *(f"{k}{v}" for k in SURNAME_READINGS for v in ("", "伟", "\n"))]
+    keys = name_pinyin(ser(framed), normalized=True).to_list()
+    readings = name_pinyin_readings(ser(framed), normalized=True).to_list()
+    assert keys == [None if r is None else r[0] for r in readings]

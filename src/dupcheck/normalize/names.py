@@ -277,9 +277,6 @@ def _norm_then(fn: Callable[[Sequence[str]], list[Any]]) -> Callable[[list[str]]
     return run
 
 
-_HEADS = {size: {k: v[0] for k, v in SURNAME_READINGS.items() if len(k) == size} for size in (1, 2)}
-
-
 def _distinct_chars(s: pl.Series) -> list[str]:
     """The distinct characters of a String column, sorted (a code-point histogram in numpy)."""
     text: str = s.str.join("").item() if s.len() else ""
@@ -287,43 +284,55 @@ def _distinct_chars(s: pl.Series) -> list[str]:
     return [chr(c) for c in np.flatnonzero(np.bincount(codes)).tolist()]
 
 
+_EDGE = "\n"  # marks both ends of a name for the surname patterns; never in a normal form
+
+
+@cache
+def _surname_patterns() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``replace_many`` patterns for names framed by ``_EDGE``, longest first (leftmost-first).
+
+    A whole name that is a table entry reads as :func:`_readings_one` does (a compound by its
+    first character's surname reading, a single character by its default reading); otherwise a
+    compound, then a single heteronym at the start of the name takes its surname reading.
+    """
+    pairs: list[tuple[str, str]] = []
+    compounds = [k for k in SURNAME_READINGS if len(k) == 2]
+    singles = [k for k in SURNAME_READINGS if len(k) == 1]
+    for c in compounds:  # the whole name is a compound surname
+        first = SURNAME_READINGS[c[0]][0] if c[0] in SURNAME_READINGS else _char_pinyin(c[0])
+        pairs.append((_EDGE + c + _EDGE, first + _char_pinyin(c[1])))
+    pairs += [(_EDGE + h + _EDGE, _char_pinyin(h)) for h in singles]  # a one-character name
+    pairs += [(_EDGE + c, SURNAME_READINGS[c][0]) for c in compounds]
+    pairs += [(_EDGE + h, SURNAME_READINGS[h][0]) for h in singles]
+    pairs.append((_EDGE, ""))
+    return tuple(p for p, _ in pairs), tuple(r for _, r in pairs)
+
+
 def _pinyin_column(norm: pl.Series) -> pl.Series:
     """Vectorised primary key of :func:`_readings_one` over normalised names (null when empty).
 
-    The distinct characters go once through the cached per-character reading and every name is
-    rewritten in one Aho-Corasick pass (``replace_many``: one single-character pattern per
-    distinct character); a heteronym surname (compound first, never the whole name) is cut off
-    and replaced by its surname reading.
+    The distinct characters go once through the cached per-character reading, and every name,
+    framed by ``_EDGE``, is rewritten in one leftmost-first Aho-Corasick pass (``replace_many``)
+    whose longer patterns give heteronym surnames at the start of a name their surname reading.
     """
-    distinct = _distinct_chars(norm)
-    syllables = [_char_pinyin(ch) for ch in distinct]
-    name, n = pl.col("n"), pl.col("n").str.len_chars()
-    first1, first2 = name.str.slice(0, 1), name.str.slice(0, 2)
-    head = (
-        pl.when((n > 2) & first2.is_in(list(_HEADS[2])))
-        .then(2)
-        .when((n > 1) & first1.is_in(list(_HEADS[1])))
-        .then(1)
-        .otherwise(0)
-    )
-    reading = (
-        pl.when(pl.col("h") == 2)
-        .then(first2.replace_strict(_HEADS[2], default=None, return_dtype=pl.String))
-        .when(pl.col("h") == 1)
-        .then(first1.replace_strict(_HEADS[1], default=None, return_dtype=pl.String))
-    )
-    rest = name.str.slice(pl.col("h"))
-    if distinct:
-        rest = rest.str.replace_many(distinct, syllables)
+    distinct = [ch for ch in _distinct_chars(norm) if ch != _EDGE]
+    heads, head_readings = _surname_patterns()
+    patterns = [*heads, *distinct]
+    readings = [*head_readings, *(_char_pinyin(ch) for ch in distinct)]
+    framed = pl.concat_str([pl.lit(_EDGE), pl.col("n"), pl.lit(_EDGE)])
     key = pl.col("k")
     out = (
         pl.DataFrame([norm.alias("n")])
-        .with_columns(head.alias("h"))
-        .select(pl.concat_str([reading, rest], ignore_nulls=True).alias("k"))
+        .select(framed.str.replace_many(patterns, readings, leftmost=True).alias("k"))
         .select(pl.when(key.str.len_bytes() > 0).then(key))
         .to_series()
+        .alias(norm.name)
     )
-    return out.alias(norm.name)
+    odd = norm.str.contains(_EDGE, literal=True).fill_null(False).arg_true()
+    if odd.len():  # an already-normalised input holding the frame character: per value
+        fixed = _pinyin_many(norm.gather(odd).to_list())
+        out = out.scatter(odd, pl.Series(fixed, dtype=pl.String))
+    return out
 
 
 def name_pinyin(s: pl.Series, *, normalized: bool = False) -> pl.Series:
