@@ -108,8 +108,10 @@ def _read_columns(path: Path, cols: list[str]) -> pl.DataFrame:
         raw = raw[3:]
     try:
         return pl.read_csv(raw, columns=cols, infer_schema=False)
-    except pl.exceptions.ComputeError:
-        return pl.read_csv(raw.decode("gb18030").encode(), columns=cols, infer_schema=False)
+    except pl.exceptions.ComputeError:  # the same transcoder as dupcheck's reader (iconv)
+        from dupcheck.io._transcode import gb18030_to_utf8
+
+        return pl.read_csv(gb18030_to_utf8(raw), columns=cols, infer_schema=False)
 
 
 def _files(data: Path) -> dict[str, Path]:

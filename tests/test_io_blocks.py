@@ -92,3 +92,32 @@ def test_any_quoting_any_block_size(tmp_path_factory: pytest.TempPathFactory,
     path = tmp_path_factory.mktemp("b") / "employment.csv"
     path.write_bytes(frame.write_csv().encode(encoding))
     assert_frame_equal(_blocks(path, size), _whole(path))
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60),
+       junk=st.binary(max_size=4), cut=st.integers(0, 200))
+def test_transcoder_agrees_with_python_codec(text: str, junk: bytes, cut: int) -> None:
+    """iconv (when present) and the Python codec give the same bytes and the same error offset."""
+    from dupcheck.io._transcode import gb18030_to_utf8
+
+    data = text.encode("gb18030")
+    data = data[:cut] + junk + data[cut:]
+    try:
+        want: bytes | int = data.decode("gb18030").encode("utf-8")
+    except UnicodeDecodeError as exc:
+        want = exc.start
+    try:
+        got: bytes | int = gb18030_to_utf8(data)
+    except UnicodeDecodeError as exc:
+        got = exc.start
+    assert got == want
+
+
+def test_transcoder_falls_back_to_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dupcheck.io import _transcode
+
+    monkeypatch.setattr(_transcode, "_iconv", lambda: None)
+    assert _transcode.gb18030_to_utf8("张三·𠀀".encode("gb18030")) == "张三·𠀀".encode()
+    with pytest.raises(UnicodeDecodeError):
+        _transcode.gb18030_to_utf8(b"ab\xff")

@@ -11,12 +11,14 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from dupcheck.errors import Problem
+from dupcheck.io._transcode import gb18030_to_utf8
 from dupcheck.masking import mask_id
 from dupcheck.schema import TABLES, TableSpec
 
@@ -135,14 +137,14 @@ def _decode(data: bytes, file: str, utf8_at: int | None = None) -> tuple[bytes |
         if utf8_at is None:
             return data, "utf-8", []
     try:
-        text = data.decode("gb18030")
+        text = gb18030_to_utf8(data)
     except UnicodeDecodeError as exc:
         if utf8_at < 0:
             utf8_at = _utf8_error_at(data) or 0
         msg = (f"cannot decode: not UTF-8 (invalid byte at offset {utf8_at}) and not GB18030 "
                f"(invalid byte at offset {exc.start})")
         return None, "", [Problem(file, None, None, None, msg, fatal=True)]
-    return text.lstrip("\ufeff").encode("utf-8"), "gb18030", []
+    return text.removeprefix(codecs.BOM_UTF8), "gb18030", []
 
 
 def _parse_csv(utf8: bytes) -> pl.DataFrame:
@@ -361,7 +363,7 @@ def _block_text(data: bytes, enc: str | None, file: str, at: int) -> tuple[bytes
     fatal problem naming the file offset. GB18030 blocks are transcoded; UTF-8 ones pass."""
     if enc == "gb18030":
         try:
-            return data.decode("gb18030").encode("utf-8"), enc, None
+            return gb18030_to_utf8(data), enc, None
         except UnicodeDecodeError as exc:
             return None, enc, Problem(file, None, None, None,
                                       f"cannot decode as GB18030 (invalid byte at offset {at + exc.start})",
@@ -374,6 +376,27 @@ def _block_text(data: bytes, enc: str | None, file: str, at: int) -> tuple[bytes
     return _block_text(data, "gb18030", file, at)
 
 
+def _transcoded(
+    first: tuple[int, bytes], rest: Iterator[tuple[int, bytes]], enc: str | None, file: str
+) -> Iterator[tuple[int, bytes | None, str | None, Problem | None]]:
+    """``(offset, UTF-8 bytes, encoding, problem)`` per block; the next block is transcoded in a
+    worker thread (iconv releases the GIL) while the caller parses the current one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        at, data = first
+        job = pool.submit(_block_text, data, enc, file, at)
+        for nxt_at, nxt in rest:
+            text, got, problem = job.result()
+            enc = enc or got  # known once a block had non-ASCII bytes; then fixed for the file
+            if problem is None:
+                job = pool.submit(_block_text, nxt, enc, file, nxt_at)
+            yield at, text, enc, problem
+            if problem is not None:
+                return
+            at = nxt_at
+        text, got, problem = job.result()
+        yield at, text, enc or got, problem
+
+
 def _csv_blocks(path: Path, spec: TableSpec, size: int) -> Iterator[RawTable]:
     """A large CSV file in blocks; the first carries the header's problems."""
     file = path.name
@@ -383,15 +406,18 @@ def _csv_blocks(path: Path, spec: TableSpec, size: int) -> Iterator[RawTable]:
     schema: dict[str, pl.DataType] = {}
     sep = ","
     rows = 0
-    for at, data in _byte_blocks(path, size):
-        if at == 0:
-            if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                yield _with_rows(read_csv_raw(path, spec), 0)  # UTF-16: rare, read whole
-                return
-            if data.startswith(codecs.BOM_UTF8):
-                data, enc = data[len(codecs.BOM_UTF8):], "utf-8"
-            sep = _separator(data)
-        text, enc, problem = _block_text(data, enc, file, at)
+    blocks = _byte_blocks(path, size)
+    first = next(blocks, None)
+    if first is None:
+        yield read_csv_raw(path, spec)  # nothing but blanks: reported as the whole file is
+        return
+    if first[1].startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        yield _with_rows(read_csv_raw(path, spec), 0)  # UTF-16: rare, read whole
+        return
+    if first[1].startswith(codecs.BOM_UTF8):
+        first, enc = (0, first[1][len(codecs.BOM_UTF8):]), "utf-8"
+    sep = _separator(first[1])
+    for at, text, _enc, problem in _transcoded(first, blocks, enc, file):
         if problem is not None or text is None:
             yield RawTable(spec.name, file, None, [problem] if problem else [])
             return
