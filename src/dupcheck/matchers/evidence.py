@@ -65,9 +65,9 @@ def build_evidence(
     )
     parts = [exact]
     if policy.fuzzy_enabled and records.height:
-        from dupcheck.matchers.fuzzy import fuzzy_links
+        from dupcheck.matchers.fuzzy import _links
 
-        fz = fuzzy_links(claims, records, policy)
+        fz = _links(claims, records, policy, source_key="source_key" in records.columns)
         if fz.height:
             contrib = (
                 pl.col("contributions")
@@ -78,12 +78,12 @@ def build_evidence(
                 contrib = pl.col("contributions").struct.json_encode()
             fz = fz.filter(pl.col("score") >= policy.review_threshold).select(
                 "claim_id", "source", pl.col("_row").cast(pl.Int64),
+                pl.col("source_key") if "source_key" in fz.columns
+                else pl.lit(None, dtype=pl.String).alias("source_key"),
                 pl.lit("fuzzy").alias("match"), pl.col("score").cast(pl.Float64),
                 contrib.alias("contributions"),
             )
-            # the few fuzzy rows get their source_key by a join; exact links carry it already
-            keys = records.select("source", "_row", "source_key")
-            parts.append(fz.join(keys, on=["source", "_row"], how="left").select(exact.columns))
+            parts.append(fz.select(exact.columns))
     ev = pl.concat(parts, how="vertical_relaxed")
     rank = pl.col("match").replace_strict(_RANK, return_dtype=pl.Int8)
     ev = (

@@ -317,7 +317,10 @@ def chinese_person_linker(prune_valid_pairs: bool = True,
         exclude = exclude | (_col("valid", "l") & _col("valid", "r") & ~same_legacy)
     return Linker(comparisons=comps, blocking_rules=rules, left_id="key", right_id="key",
                   prior=PRIOR, exclude=exclude, tf_shrinkage=5.0,
-                  extra_columns=("name_py", "birth", "birth2", "valid", "legacy", "legacy_raw"))
+                  extra_columns=("name_py", "birth", "birth2", "valid", "legacy", "legacy_raw"),
+                  # cheap fields first, then the id (most candidates are another person's
+                  # number, a strong negative), so birth and name only meet plausible pairs
+                  evaluation_order=("gender", "region", "phone", "id", "birth", "name"))
 
 
 def _with_birth_s(frame: pl.DataFrame) -> pl.DataFrame:
@@ -400,7 +403,11 @@ def _name_counts(records: pl.DataFrame, left: pl.DataFrame, names: pl.Series,
 
 
 def _format(pred: pl.DataFrame, right: pl.DataFrame, linker: Linker) -> pl.DataFrame:
-    """Linker predictions as fuzzy links with a JSON waterfall of contributions."""
+    """Linker predictions as fuzzy links with a JSON waterfall of contributions.
+
+    A ``source_key`` column of ``right`` is carried along (after ``_row``).
+    """
+    extra = ["source_key"] if "source_key" in right.columns else []
     prior_bits = math.log2(linker.prior / (1 - linker.prior))
     parts: list[pl.Expr] = [pl.lit(f'{{"prior":{prior_bits:.2f}')]
     for c in linker.comparisons:
@@ -417,8 +424,8 @@ def _format(pred: pl.DataFrame, right: pl.DataFrame, linker: Linker) -> pl.DataF
         pl.col("right_id").alias("key"),
         pl.col("match_probability").alias("score"),
         pl.concat_str(parts).alias("contributions"),
-    ).join(right.select("key", "source", "_row"), on="key", how="left").select(
-        "claim_id", "source", "_row", "score", "contributions")
+    ).join(right.select("key", "source", "_row", *extra), on="key", how="left").select(
+        "claim_id", "source", "_row", *extra, "score", "contributions")
 
 
 def fuzzy_links(claims: pl.DataFrame, records: pl.DataFrame,
@@ -430,25 +437,42 @@ def fuzzy_links(claims: pl.DataFrame, records: pl.DataFrame,
     sorted by (claim_id, source, _row) and does not depend on input row order. ``linker``
     replaces the default `chinese_person_linker` (ablations, other parameters).
     """
+    out = _links(claims, records, policy, min_score=min_score,
+                 prune_valid_pairs=prune_valid_pairs, linker=linker)
+    return out.select(list(FUZZY_SCHEMA))
+
+
+def _links(claims: pl.DataFrame, records: pl.DataFrame, policy: MatchPolicy | None = None, *,
+           min_score: float | None = None, prune_valid_pairs: bool = True,
+           linker: Linker | None = None, source_key: bool = False) -> pl.DataFrame:
+    """`fuzzy_links`; with ``source_key``, each link also carries its record's ``source_key``
+    (saves the caller a join against the whole reference table)."""
     policy = policy or MatchPolicy.model_validate({})
     floor = policy.review_threshold if min_score is None else min_score
+    schema = dict(FUZZY_SCHEMA)
+    if source_key:
+        schema = {"claim_id": pl.String(), "source": pl.String(), "_row": pl.Int64(),
+                  "source_key": pl.String(), "score": pl.Float64(), "contributions": pl.String()}
     if claims.height == 0 or records.height == 0 or not policy.fuzzy_enabled:
-        return pl.DataFrame(schema=FUZZY_SCHEMA)
+        return pl.DataFrame(schema=schema)
     linker = linker or chinese_person_linker(prune_valid_pairs)
     left = _with_birth_s(prepare_claims(claims))
     # only reference rows sharing a blocking key with a claim that may pair with them are
     # prepared and scored; term frequencies still count the whole reference table
-    groups = [(lf, _with_birth_s(prepare_records(records[rows])))
-              for lf, rows in _candidate_groups(left, records, linker.blocking_rules,
-                                                prune_valid_pairs)]
+    groups = []
+    for lf, rows in _candidate_groups(left, records, linker.blocking_rules, prune_valid_pairs):
+        sub = records[rows]
+        right = _with_birth_s(prepare_records(sub))
+        if source_key:
+            right = right.with_columns(sub.get_column("source_key").cast(pl.String))
+        groups.append((lf, right))
     if not groups:
-        return pl.DataFrame(schema=FUZZY_SCHEMA)
+        return pl.DataFrame(schema=schema)
     names = pl.concat([r.get_column("name_norm") for _, r in groups]).drop_nulls().unique()
     linker.tf_counts = {"name_norm": _name_counts(records, left, names)}
     out = [_format(linker.predict(lf, right, threshold=floor), right, linker)
            for lf, right in groups]
-    return (pl.concat(out).cast(pl.Schema(FUZZY_SCHEMA))
-            .sort("claim_id", "source", "_row"))
+    return pl.concat(out).cast(pl.Schema(schema)).sort("claim_id", "source", "_row")
 
 
 def describe_contributions(contributions: str | dict[str, Any], score: float | None = None,

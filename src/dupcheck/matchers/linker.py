@@ -75,6 +75,12 @@ class PairData:
     def __len__(self) -> int:
         return self.frame.height
 
+    def take(self, keep: np.ndarray) -> PairData:
+        """The pairs where ``keep`` holds, with their cached scores."""
+        out = PairData(self.frame.filter(pl.Series(keep)))
+        out._cache = {k: (v[keep], d[keep]) for k, (v, d) in self._cache.items()}
+        return out
+
     def mask(self, expr: pl.Expr) -> np.ndarray:
         """Evaluate a boolean polars expression over the pairs (null counts as False)."""
         if self.frame.height == 0:
@@ -285,6 +291,9 @@ class Linker:
     #: precomputed term-frequency tables (`tf_table`) per column, e.g. counted over a whole
     #: reference table when only a candidate subset is passed to `predict`
     tf_counts: dict[str, pl.DataFrame] = field(default_factory=dict)
+    #: comparisons (by name) that `predict` with a threshold evaluates first, the rest follow in
+    #: their order: cheap and decisive ones first let it drop hopeless pairs early
+    evaluation_order: tuple[str, ...] = ()
 
     # ---------------------------------------------------------------- blocking
     def _prepare(self, frame: pl.DataFrame, id_col: str) -> pl.DataFrame:
@@ -305,7 +314,16 @@ class Linker:
         if not parts:
             return pl.DataFrame(schema={"_li": pl.UInt32, "_ri": pl.UInt32, "_rule": pl.Int16})
         allp = pl.concat(parts)
-        return allp.group_by("_li", "_ri").agg(pl.col("_rule").min()).sort("_li", "_ri")
+        # one uint64 per pair; a stable unique keeps each pair's first (lowest-ranked) rule and
+        # sorts by (left, right), much cheaper than a two-column group-by and sort
+        li = allp.get_column("_li").cast(pl.UInt64).to_numpy()
+        ri = allp.get_column("_ri").cast(pl.UInt64).to_numpy()
+        code, first = np.unique((li << np.uint64(32)) | ri, return_index=True)
+        return pl.DataFrame({
+            "_li": (code >> np.uint64(32)).astype(np.uint32),
+            "_ri": (code & np.uint64(0xFFFFFFFF)).astype(np.uint32),
+            "_rule": allp.get_column("_rule").to_numpy()[first],
+        })
 
     def _needed(self) -> list[str]:
         cols: list[str] = []
@@ -326,13 +344,24 @@ class Linker:
         cols = self._needed()
         lcols = [self.left_id, *[c for c in cols if c in left.columns and c != self.left_id]]
         rcols = [self.right_id, *[c for c in cols if c in right.columns and c != self.right_id]]
+        if self.exclude is not None and idx.height:
+            # decide exclusion on the few columns it reads, then widen only the pairs kept
+            roots = set(self.exclude.meta.root_names())
+            narrow = self._gather(left, right, idx, [c for c in lcols if f"{c}_l" in roots],
+                                  [c for c in rcols if f"{c}_r" in roots])
+            keep = narrow.select(~self.exclude.fill_null(False)).to_series()
+            if not keep.all():
+                idx = idx.filter(keep)
+        return self._gather(left, right, idx, lcols, rcols)
+
+    @staticmethod
+    def _gather(left: pl.DataFrame, right: pl.DataFrame, idx: pl.DataFrame, lcols: list[str],
+                rcols: list[str]) -> pl.DataFrame:
         li, ri = idx.get_column("_li"), idx.get_column("_ri")
         lf = left.select(pl.col(c).gather(li).alias(f"{c}_l") for c in lcols)
         rf = right.select(pl.col(c).gather(ri).alias(f"{c}_r") for c in rcols)
-        out = pl.concat([idx, lf, rf], how="horizontal")
-        if self.exclude is not None and out.height:
-            out = out.filter(~self.exclude.fill_null(False))
-        return out
+        return pl.concat([idx, *([lf] if lcols else []), *([rf] if rcols else [])],
+                         how="horizontal")
 
     def candidates(self, left: pl.DataFrame, right: pl.DataFrame) -> pl.DataFrame:
         """Candidate pairs from the OR-ed blocking rules: ``left_id, right_id, rule`` (first rule)."""
@@ -376,23 +405,87 @@ class Linker:
         cnt = joined.get_column("len").fill_null(0).cast(pl.Float64).to_numpy()
         return np.asarray((cnt + s) / (n + s / max(u, _BF_FLOOR)), dtype=np.float64)
 
+    def _bf(self, j: int, pf: pl.DataFrame, g: np.ndarray,
+            tf: dict[str, pl.DataFrame]) -> np.ndarray:
+        """Bayes factor of comparison ``j`` per pair, given its levels ``g`` (1 where null)."""
+        c = self.comparisons[j]
+        table = np.array([lv.bayes_factor for lv in c.levels], dtype=np.float64)
+        out = np.ones(len(g), dtype=np.float64)
+        ok = g >= 0
+        out[ok] = table[g[ok]]
+        for i, lv in enumerate(c.levels):
+            if lv.tf_column is None:
+                continue
+            sel = g == i
+            if sel.any():
+                u_val = self._tf_u(pf.filter(pl.Series(sel)), lv.tf_column, lv.u,
+                                   tf[lv.tf_column])
+                out[sel] = max(lv.m, _BF_FLOOR) / u_val
+        return out
+
     def _weights(self, pf: pl.DataFrame, gam: np.ndarray,
                  tf: dict[str, pl.DataFrame]) -> np.ndarray:
         bfs = np.ones(gam.shape, dtype=np.float64)
-        for j, c in enumerate(self.comparisons):
-            table = np.array([lv.bayes_factor for lv in c.levels], dtype=np.float64)
-            g = gam[:, j]
-            ok = g >= 0
-            bfs[ok, j] = table[g[ok]]
-            for i, lv in enumerate(c.levels):
-                if lv.tf_column is None:
-                    continue
-                sel = g == i
-                if sel.any():
-                    u_val = self._tf_u(pf.filter(pl.Series(sel)), lv.tf_column, lv.u,
-                                       tf[lv.tf_column])
-                    bfs[sel, j] = max(lv.m, _BF_FLOOR) / u_val
+        for j in range(len(self.comparisons)):
+            bfs[:, j] = self._bf(j, pf, gam[:, j], tf)
         return bfs
+
+    def _max_bits(self, j: int, tf: dict[str, pl.DataFrame]) -> float:
+        """Largest log2 Bayes factor comparison ``j`` can contribute (0 for a null value).
+
+        A term-frequency level is bounded by its factor for an unseen value (count 0).
+        """
+        best = 0.0
+        for lv in self.comparisons[j].levels:
+            if lv.tf_column is None:
+                bf = lv.bayes_factor
+            else:
+                s, table = self.tf_shrinkage, tf[lv.tf_column]
+                if s <= 0:
+                    return math.inf
+                n = float(table.get_column("_n")[0]) if table.height else 1.0
+                bf = max(lv.m, _BF_FLOOR) / (s / (n + s / max(lv.u, _BF_FLOOR)))
+            best = max(best, math.log2(bf))
+        return best
+
+    def _order(self) -> list[int]:
+        names = [c.name for c in self.comparisons]
+        first = [names.index(n) for n in self.evaluation_order if n in names]
+        return first + [j for j in range(len(names)) if j not in first]
+
+    def _compare_above(self, pf: pl.DataFrame, tf: dict[str, pl.DataFrame],
+                       threshold: float) -> tuple[pl.DataFrame, np.ndarray]:
+        """Comparison levels of the pairs that can still reach ``threshold``.
+
+        Comparisons run in `evaluation_order`; after each, a pair whose weight so far plus the
+        largest weight its remaining non-null fields could add stays below the threshold is
+        dropped, so costly comparisons only see plausible pairs. Exact: every pair that could
+        reach the threshold keeps the levels (and so the score) of a full comparison.
+        """
+        pairs = PairData(pf)
+        k = len(self.comparisons)
+        gam = np.full((len(pairs), k), -1, dtype=np.int8)
+        prior = min(max(self.prior, 1e-300), 1 - 1e-12)
+        # weight >= log2(t / (1 - t)) <=> probability >= t; a small margin absorbs rounding
+        need = math.log2(threshold / (1 - threshold)) - math.log2(prior / (1 - prior)) - 1e-6
+        cap = np.array([self._max_bits(j, tf) for j in range(k)], dtype=np.float64)
+        nulls = np.zeros((len(pairs), k), dtype=bool)
+        for j, c in enumerate(self.comparisons):
+            for col in c.columns:
+                for side in ("l", "r"):
+                    nulls[:, j] |= pf.get_column(f"{col}_{side}").is_null().to_numpy()
+        known = np.zeros(len(pairs), dtype=np.float64)
+        todo = self._order()
+        while todo and len(pairs):
+            j = todo.pop(0)
+            g = self.comparisons[j].gamma(pairs)
+            gam[:, j] = g
+            known += np.log2(self._bf(j, pairs.frame, g, tf))
+            rest = np.where(nulls[:, todo], 0.0, cap[todo]).sum(axis=1)
+            keep = known + rest >= need
+            if not keep.all():
+                pairs, gam, known, nulls = pairs.take(keep), gam[keep], known[keep], nulls[keep]
+        return pairs.frame, gam
 
     def compare(self, left: pl.DataFrame, right: pl.DataFrame) -> Compared:
         """Block and compute every pair's comparison levels (independent of m/u, so reusable)."""
@@ -405,9 +498,17 @@ class Linker:
                 threshold: float | None = None) -> pl.DataFrame:
         """Score all candidate pairs: ids, match weight and probability, gamma_/bf_ per comparison.
 
-        ``threshold`` keeps pairs whose match probability is at least that. Sorted by ids.
+        ``threshold`` keeps pairs whose match probability is at least that; pairs that cannot
+        reach it are dropped as soon as their remaining fields could not lift them (see
+        `_compare_above`), with the same result as scoring every pair. Sorted by ids.
         """
-        return self.score(self.compare(left, right), threshold)
+        if threshold is None or not 0 < threshold < 1:
+            return self.score(self.compare(left, right), threshold)
+        lp, rp = self._prepare(left, self.left_id), self._prepare(right, self.right_id)
+        tf = self._tf_tables(lp, rp)
+        pf, gam = self._compare_above(self._pair_frame(lp, rp, self._block(lp, rp)), tf,
+                                      threshold)
+        return self.score(Compared(pf, gam, tf, lp.height, rp.height), threshold)
 
     def score(self, compared: Compared, threshold: float | None = None) -> pl.DataFrame:
         """Score already compared pairs with the current parameters (see ``predict``)."""
