@@ -125,66 +125,81 @@ def _with_names(t: pl.DataFrame, names: pl.DataFrame, order: list[str]) -> pl.Da
 
 
 class _Table:
-    """One person table read block by block: every row's match keys, the raw rows kept for the
-    rules (all of them spilled to disk when fuzzy matching may link any row; only those whose id
-    a claim carries on the exact-only path), and the problems of the key columns."""
+    """One person table read block by block, for matching and then for the rules.
 
-    def __init__(self, name: str, path: Path, spill: Path, claim_pids: pl.LazyFrame | None,
+    Fuzzy matching may link any row, so every row's key columns are coerced and keyed, and the
+    raw rows are spilled to disk until the rules ask for the linked ones. On the exact-only path a
+    row links only if some claim carries its canonical id: only the id column of every row is
+    coerced, and only the rows it selects are kept (and coerced whole).
+    """
+
+    def __init__(self, name: str, path: Path, spill: Path, claim_pids: pl.Series | None,
                  block_bytes: int) -> None:
-        self.name, self.spill = name, spill
+        self.name, self.file, self.spec = name, path.name, TABLES[name]
         self.problems: list[Problem] = []
         self.keys: pl.DataFrame | None = None
-        self.file = path.name
         self.usable = True
-        self.raw: pl.DataFrame | None = None
+        self.full: pl.DataFrame | None = None  # exact only: the kept rows, coerced
         self.spilled: list[Path] = []
-        spec = TABLES[name]
+        self.checked = KEY_COLUMNS if claim_pids is None else ("id_number",)
         keys: list[pl.DataFrame] = []
-        raws: list[pl.DataFrame] = []
+        kept: list[pl.DataFrame] = []
         coerced: list[CoercedTable] = []
-        spilled: list[Path] = []
-        for i, raw in enumerate(read_table_blocks(path, spec, block_bytes=block_bytes)):
+        wanted = None if claim_pids is None else claim_pids.implode()
+        for i, raw in enumerate(read_table_blocks(path, self.spec, block_bytes=block_bytes)):
             self.problems += raw.problems
             if raw.frame is None or raw.fatal:
                 self.usable = False
                 return
             block = raw.frame
-            cols = ["_row", *[c for c in KEY_COLUMNS if c in block.columns]]
-            try:
-                c = coerce_table(block.select(cols), spec, raw.file)
-            except pl.exceptions.PolarsError as exc:
-                msg = f"cannot convert to the contract types: {str(exc).splitlines()[0]}"
-                self.problems.append(Problem(raw.file, None, None, None, msg, fatal=True))
-                self.usable = False
+            cols = ["_row", *[c for c in self.checked if c in block.columns]]
+            c = self._coerce(block.select(cols))
+            if c is None:
                 return
             coerced.append(c)
-            assert c.frame is not None
-            k = c.frame.select(cols)
-            if claim_pids is None:  # fuzzy: every row may link
-                keys.append(_key_columns(_prepare_ids(k)))
+            assert c.frame is not None  # _coerce returns None otherwise
+            if wanted is None:
+                keys.append(_key_columns(_prepare_ids(c.frame.select(cols))))
                 part = spill / f"{name}-{i:05d}.arrow"
                 block.write_ipc(part, compression="uncompressed")
-                spilled.append(part)
-            else:  # exact only: a row links only if some claim carries its canonical id
-                hit = (k.lazy().with_columns(canonical_id(pl.col("id_number")).alias("pid"))
-                       .join(claim_pids, on="pid", how="semi").drop("pid").collect())
-                keys.append(_key_columns(_prepare_ids(hit)))
-                raws.append(block.join(hit.select("_row"), on="_row", how="semi"))
+                self.spilled.append(part)
+            else:
+                pid = c.frame.select(canonical_id(pl.col("id_number"))).to_series()
+                kept.append(block.filter(pid.is_in(wanted)))
             del block, raw
         self.problems += merge_blocks(coerced, self.file)
-        self.keys = pl.concat(keys) if keys else None
-        self.raw = pl.concat(raws) if raws else None
-        self.spilled = spilled
+        if wanted is None:
+            self.keys = pl.concat(keys) if keys else None
+            return
+        full = self._coerce(pl.concat(kept), rest=True)
+        if full is not None and full.frame is not None:
+            self.full = full.frame
+            self.keys = _key_columns(_prepare_ids(full.frame))
 
-    def linked(self, rows: pl.DataFrame) -> pl.DataFrame:
-        """The raw rows at ``rows._row`` (rows some claim links to)."""
-        if self.spilled:
-            source = pl.scan_ipc(self.spilled)
-        elif self.raw is not None:
-            source = self.raw.lazy()
-        else:
-            raise InputError(f"table {self.name} has no rows")
-        return source.join(rows.lazy(), on="_row", how="semi").collect()
+    def _coerce(self, frame: pl.DataFrame, rest: bool = False) -> CoercedTable | None:
+        """``frame`` coerced (None, with a fatal problem, when it cannot be); with ``rest``, only
+        the problems of the columns not already checked on every row are kept."""
+        try:
+            c = coerce_table(frame, self.spec, self.file)
+        except pl.exceptions.PolarsError as exc:
+            msg = f"cannot convert to the contract types: {str(exc).splitlines()[0]}"
+            self.problems.append(Problem(self.file, None, None, None, msg, fatal=True))
+            self.usable = False
+            return None
+        if rest:
+            self.problems += [p for p in c.problems if p.column not in self.checked]
+        if c.frame is None:
+            self.usable = False
+            return None
+        return c
+
+    def linked(self, rows: pl.DataFrame) -> pl.DataFrame | None:
+        """The rows at ``rows._row`` (those some claim links to) in contract dtypes."""
+        if self.full is not None:
+            return self.full.join(rows, on="_row", how="semi")
+        raw = pl.scan_ipc(self.spilled).join(rows.lazy(), on="_row", how="semi").collect()
+        c = self._coerce(raw, rest=True)
+        return None if c is None else c.frame
 
 
 def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
@@ -230,7 +245,7 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
         present = {"claims"}
         fuzzy = policy.match.fuzzy_enabled
         read: dict[str, _Table] = {}
-        claim_pids = None if fuzzy else claims.select(pl.col("pid").drop_nulls().unique()).lazy()
+        claim_pids = None if fuzzy else claims.get_column("pid").drop_nulls().unique()
         for name in TABLES:
             if name == "claims" or name not in files:
                 continue
@@ -274,14 +289,14 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
             tables: dict[str, pl.DataFrame] = {}
             order: dict[str, list[str]] = {}
             for name, t in read.items():
-                spec = TABLES[name]
                 rows = evidence.filter(pl.col("source") == name).select("_row").unique()
+                before = len(t.problems)
                 linked = t.linked(rows)
-                full = coerce_table(linked, spec, t.file)  # the rest of the linked rows' cells
-                problems += [p for p in full.problems if p.column not in KEY_COLUMNS]
-                assert full.frame is not None
-                order[name] = prepare_reference(full.frame.head(0)).columns
-                tables[name] = prepare_reference(full.frame, names=False)
+                problems += t.problems[before:]
+                if linked is None:
+                    raise ValidationError(problems)
+                order[name] = prepare_reference(linked.head(0)).columns
+                tables[name] = prepare_reference(linked, names=False)
         with stage("normalise"):
             if names is None:
                 names = _name_map([t.get_column("name") for t in tables.values()])
