@@ -234,7 +234,9 @@ def reference_keys(value: str | None) -> tuple[str | None, str | None]:
 def assert_column_matches_reference(values: Sequence[str | None]) -> None:
     known = {v: reference_keys(v) for v in set(values)}
     expected = [known[v] for v in values]
-    keys = name_keys(ser(values)).struct.unnest()
+    struct = name_keys(ser(values))
+    assert struct.is_null().to_list() == [v is None for v in values]  # a null name: a null struct
+    keys = struct.struct.unnest()
     got = list(zip(keys["name_norm"].to_list(), keys["name_py"].to_list(), strict=True))
     assert got == expected
     assert normalize_names(ser(values)).to_list() == [n for n, _ in expected]

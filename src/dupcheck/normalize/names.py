@@ -364,9 +364,11 @@ NAME_KEYS_DTYPE = pl.Struct({"name_norm": pl.String, "name_py": pl.String})
 
 
 def _keys_column(s: pl.Series) -> pl.Series:
-    """Vectorised ``{name_norm, name_py}`` struct of a String column of raw names."""
+    """Vectorised ``{name_norm, name_py}`` struct of a String column of raw names (null for null)."""
     norm = _normalize_column(s).alias("name_norm")
-    return pl.DataFrame([norm, _pinyin_column(norm).alias("name_py")]).to_struct(s.name)
+    frame = pl.DataFrame([s.alias("raw"), norm, _pinyin_column(norm).alias("name_py")])
+    keys = pl.when(pl.col("raw").is_not_null()).then(pl.struct("name_norm", "name_py"))
+    return frame.select(keys.alias(s.name)).to_series()
 
 
 def name_keys(s: pl.Series) -> pl.Series:
