@@ -64,29 +64,79 @@ class PairData:
     """Candidate pairs with ``<col>_l``/``<col>_r`` columns and a cache of batch scores.
 
     ``active`` (set by `Comparison.gamma`) marks the pairs whose level is still undecided:
-    batch scorers only run on those, so exact and null pairs never reach rapidfuzz.
+    batch scorers only run on those, so exact and null pairs never reach rapidfuzz. Built with
+    the ``left``/``right`` tables, the frame holds the pair index (``_li``, ``_ri``) and gathers
+    a column only when a level first reads it, for the pairs still present then.
     """
 
-    def __init__(self, frame: pl.DataFrame) -> None:
-        self.frame = frame
+    def __init__(self, frame: pl.DataFrame, left: pl.DataFrame | None = None,
+                 right: pl.DataFrame | None = None) -> None:
+        self._frame = frame
+        self._src = {"l": left, "r": right} if left is not None and right is not None else {}
         self.active: np.ndarray | None = None
         self._cache: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
 
     def __len__(self) -> int:
-        return self.frame.height
+        return self._frame.height
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        """Every pair column (gathering those not read yet)."""
+        self._ensure([f"{c}_{side}" for side, t in self._src.items() for c in t.columns])
+        return self._frame
+
+    def _ensure(self, names: list[str]) -> None:
+        """Gather the ``<col>_<side>`` columns in ``names`` that are not in the frame yet."""
+        have = set(self._frame.columns)
+        new = []
+        for side, t in self._src.items():
+            cols = [n[:-2] for n in names if n not in have and n.endswith(f"_{side}")
+                    and n[:-2] in t.columns]
+            if cols:
+                idx = self._frame.get_column(f"_{side}i")
+                new.append(t.select(pl.col(c).gather(idx).alias(f"{c}_{side}")
+                                    for c in dict.fromkeys(cols)))
+        if new:
+            self._frame = pl.concat([self._frame, *new], how="horizontal")
+
+    def columns(self, names: list[str]) -> pl.DataFrame:
+        """The pair columns ``names`` (e.g. ``["name_l", "name_r"]``)."""
+        self._ensure(names)
+        return self._frame.select(names)
+
+    def is_null(self, name: str) -> np.ndarray:
+        """Whether pair column ``name`` (``<col>_l`` or ``<col>_r``) is null, without gathering it."""
+        side, col = name[-1], name[:-2]
+        if name in self._frame.columns or side not in self._src:
+            return self._frame.get_column(name).is_null().to_numpy()
+        nulls = self._src[side].get_column(col).is_null().to_numpy()
+        return np.asarray(nulls[self._frame.get_column(f"_{side}i").to_numpy()], dtype=bool)
 
     def take(self, keep: np.ndarray) -> PairData:
         """The pairs where ``keep`` holds, with their cached scores."""
-        out = PairData(self.frame.filter(pl.Series(keep)))
+        out = PairData(self._frame.filter(pl.Series(keep)))
+        out._src = self._src
         out._cache = {k: (v[keep], d[keep]) for k, (v, d) in self._cache.items()}
         return out
 
     def mask(self, expr: pl.Expr) -> np.ndarray:
         """Evaluate a boolean polars expression over the pairs (null counts as False)."""
-        if self.frame.height == 0:
+        if self._frame.height == 0:
             return np.zeros(0, dtype=bool)
-        out = self.frame.select(expr.fill_null(False).alias("_m")).to_series()
+        if self._src:
+            self._ensure(expr.meta.root_names())
+        out = self._frame.select(expr.fill_null(False).alias("_m")).to_series()
         return out.to_numpy().astype(bool, copy=False)
+
+    def _strings(self, name: str, idx: pl.Series) -> list[str]:
+        """Pair column ``name`` at positions ``idx`` as strings (null as ""), for rapidfuzz."""
+        side, col = name[-1], name[:-2]
+        if name in self._frame.columns or side not in self._src:
+            return self._frame.select(
+                pl.col(name).cast(pl.String).fill_null("").gather(idx)).to_series().to_list()
+        rows = self._frame.get_column(f"_{side}i").gather(idx)
+        return self._src[side].select(
+            pl.col(col).cast(pl.String).fill_null("").gather(rows)).to_series().to_list()
 
     def scores(self, col: str, scorer: str, kind: str = "similarity") -> np.ndarray:
         """rapidfuzz ``cpdist`` of column ``col`` left vs right on the active pairs (cached).
@@ -94,7 +144,7 @@ class PairData:
         Rows outside ``active`` hold 0 (similarity) or a large distance; null scores as "".
         """
         key = (col, scorer, kind)
-        n = self.frame.height
+        n = len(self)
         dtype = np.float32 if kind == "similarity" else np.int32
         if key not in self._cache:
             fill = 0 if kind == "similarity" else np.iinfo(np.int32).max
@@ -105,12 +155,8 @@ class PairData:
         if need.any():
             fn = _SIMILARITY[scorer] if kind == "similarity" else _DISTANCE[scorer]
             idx = pl.Series(np.flatnonzero(need))
-            sub = self.frame.select(
-                pl.col(f"{col}_l").cast(pl.String).fill_null("").gather(idx).alias("a"),
-                pl.col(f"{col}_r").cast(pl.String).fill_null("").gather(idx).alias("b"),
-            )
-            values[need] = process.cpdist(sub.get_column("a").to_list(),
-                                          sub.get_column("b").to_list(),
+            values[need] = process.cpdist(self._strings(f"{col}_l", idx),
+                                          self._strings(f"{col}_r", idx),
                                           scorer=fn, workers=-1, dtype=dtype)
             done |= need
         return values
@@ -206,7 +252,7 @@ class Comparison:
         null = np.zeros(n, dtype=bool)
         for col in self.columns:
             for side in ("l", "r"):
-                null |= pairs.frame.get_column(f"{col}_{side}").is_null().to_numpy()
+                null |= pairs.is_null(f"{col}_{side}")
         out[null] = -1
         try:
             for i, level in enumerate(self.levels[:-1]):
@@ -339,19 +385,36 @@ class Linker:
                 cols.append(col)
         return cols
 
-    def _pair_frame(self, left: pl.DataFrame, right: pl.DataFrame,
-                    idx: pl.DataFrame) -> pl.DataFrame:
+    def _pair_columns(self, left: pl.DataFrame,
+                      right: pl.DataFrame) -> tuple[list[str], list[str]]:
         cols = self._needed()
         lcols = [self.left_id, *[c for c in cols if c in left.columns and c != self.left_id]]
         rcols = [self.right_id, *[c for c in cols if c in right.columns and c != self.right_id]]
+        return lcols, rcols
+
+    def _pairs(self, left: pl.DataFrame, right: pl.DataFrame, idx: pl.DataFrame) -> PairData:
+        """The blocked pairs not excluded, as a `PairData` that gathers columns on demand.
+
+        Exclusion is decided on the few columns it reads; other columns are only gathered for
+        the pairs still present when a comparison first reads them.
+        """
+        lcols, rcols = self._pair_columns(left, right)
+        narrow = idx
         if self.exclude is not None and idx.height:
-            # decide exclusion on the few columns it reads, then widen only the pairs kept
             roots = set(self.exclude.meta.root_names())
             narrow = self._gather(left, right, idx, [c for c in lcols if f"{c}_l" in roots],
                                   [c for c in rcols if f"{c}_r" in roots])
             keep = narrow.select(~self.exclude.fill_null(False)).to_series()
             if not keep.all():
-                idx = idx.filter(keep)
+                narrow = narrow.filter(keep)
+        return PairData(narrow, left.select(lcols), right.select(rcols))
+
+    def _pair_frame(self, left: pl.DataFrame, right: pl.DataFrame,
+                    idx: pl.DataFrame) -> pl.DataFrame:
+        lcols, rcols = self._pair_columns(left, right)
+        if self.exclude is not None and idx.height:
+            # decide exclusion on the few columns it reads, then widen only the pairs kept
+            idx = self._pairs(left, right, idx).columns(["_li", "_ri", "_rule"])
         return self._gather(left, right, idx, lcols, rcols)
 
     @staticmethod
@@ -453,7 +516,7 @@ class Linker:
         first = [names.index(n) for n in self.evaluation_order if n in names]
         return first + [j for j in range(len(names)) if j not in first]
 
-    def _compare_above(self, pf: pl.DataFrame, tf: dict[str, pl.DataFrame],
+    def _compare_above(self, pairs: PairData, tf: dict[str, pl.DataFrame],
                        threshold: float) -> tuple[pl.DataFrame, np.ndarray]:
         """Comparison levels of the pairs that can still reach ``threshold``.
 
@@ -462,7 +525,6 @@ class Linker:
         dropped, so costly comparisons only see plausible pairs. Exact: every pair that could
         reach the threshold keeps the levels (and so the score) of a full comparison.
         """
-        pairs = PairData(pf)
         k = len(self.comparisons)
         gam = np.full((len(pairs), k), -1, dtype=np.int8)
         prior = min(max(self.prior, 1e-300), 1 - 1e-12)
@@ -473,14 +535,15 @@ class Linker:
         for j, c in enumerate(self.comparisons):
             for col in c.columns:
                 for side in ("l", "r"):
-                    nulls[:, j] |= pf.get_column(f"{col}_{side}").is_null().to_numpy()
+                    nulls[:, j] |= pairs.is_null(f"{col}_{side}")
         known = np.zeros(len(pairs), dtype=np.float64)
         todo = self._order()
         while todo and len(pairs):
             j = todo.pop(0)
             g = self.comparisons[j].gamma(pairs)
             gam[:, j] = g
-            known += np.log2(self._bf(j, pairs.frame, g, tf))
+            tf_cols = [f"{lv.tf_column}_l" for lv in self.comparisons[j].levels if lv.tf_column]
+            known += np.log2(self._bf(j, pairs.columns(tf_cols), g, tf))
             rest = np.where(nulls[:, todo], 0.0, cap[todo]).sum(axis=1)
             keep = known + rest >= need
             if not keep.all():
@@ -506,8 +569,7 @@ class Linker:
             return self.score(self.compare(left, right), threshold)
         lp, rp = self._prepare(left, self.left_id), self._prepare(right, self.right_id)
         tf = self._tf_tables(lp, rp)
-        pf, gam = self._compare_above(self._pair_frame(lp, rp, self._block(lp, rp)), tf,
-                                      threshold)
+        pf, gam = self._compare_above(self._pairs(lp, rp, self._block(lp, rp)), tf, threshold)
         return self.score(Compared(pf, gam, tf, lp.height, rp.height), threshold)
 
     def score(self, compared: Compared, threshold: float | None = None) -> pl.DataFrame:
