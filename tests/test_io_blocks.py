@@ -98,7 +98,7 @@ def test_any_quoting_any_block_size(tmp_path_factory: pytest.TempPathFactory,
 @given(text=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60),
        junk=st.binary(max_size=4), cut=st.integers(0, 200))
 def test_transcoder_agrees_with_python_codec(text: str, junk: bytes, cut: int) -> None:
-    """iconv (when present) and the Python codec give the same bytes and the same error offset."""
+    """iconv (when present) and the Python codec give the same text and the same error offset."""
     from dupcheck.io._transcode import gb18030_to_utf8
 
     data = text.encode("gb18030")
@@ -111,7 +111,14 @@ def test_transcoder_agrees_with_python_codec(text: str, junk: bytes, cut: int) -
         got: bytes | int = gb18030_to_utf8(data)
     except UnicodeDecodeError as exc:
         got = exc.start
-    assert got == want
+    if isinstance(want, bytes) and isinstance(got, bytes) and got != want:
+        # GB18030-2022 (glibc) maps a few codes that the 2005 table (Python) put in the Private
+        # Use Area to their real characters; only those may differ
+        w, g = want.decode(), got.decode()
+        assert len(w) == len(g)
+        assert all(a == b or 0xE000 <= ord(a) <= 0xF8FF for a, b in zip(w, g, strict=True))
+    else:
+        assert got == want
 
 
 def test_transcoder_falls_back_to_python(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -121,3 +128,23 @@ def test_transcoder_falls_back_to_python(monkeypatch: pytest.MonkeyPatch) -> Non
     assert _transcode.gb18030_to_utf8("张三·𠀀".encode("gb18030")) == "张三·𠀀".encode()
     with pytest.raises(UnicodeDecodeError):
         _transcode.gb18030_to_utf8(b"ab\xff")
+
+
+def test_ragged_rows_at_block_starts_read_as_whole(tmp_path: Path) -> None:
+    """A short or long row that opens a block is padded or rejected exactly as in the whole file."""
+    path = tmp_path / "employment.csv"
+    rows = [f"E{i},110101199003074514,张三,U,2020-01-01,2021-01-01" for i in range(40)]
+    rows[10] = "E10,110101199003074514"  # short: padded with nulls
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    for size in (50, 64, 120):
+        assert_frame_equal(_blocks(path, size), _whole(path))
+
+
+def test_columns_limit_what_is_parsed(tmp_path: Path) -> None:
+    path = tmp_path / "employment.csv"
+    path.write_bytes((HEADER + "\n".join(ROWS) + "\n").encode("gb18030"))
+    for size in (40, 10_000):
+        parts = list(read_table_blocks(path, SPEC, block_bytes=size, columns={"id_number", "name"}))
+        got = pl.concat([p.frame for p in parts if p.frame is not None])
+        assert got.columns == ["_row", "id_number", "name"]
+        assert_frame_equal(got, _whole(path).select("_row", "id_number", "name"))

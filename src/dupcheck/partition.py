@@ -65,6 +65,12 @@ _NAME_KEYS = ("name_norm", "name_py")
 #: the rows that some claim links to.
 KEY_EXTRA = ("region_code", "phone")
 KEY_COLUMNS = ("record_id", "id_number", "name", *KEY_EXTRA)
+#: Columns no screening rule reads (the graph and refund stages do): not even parsed here. The
+#: tests that partitioned screening equals in-memory screening guard this list.
+NOT_SCREENED: dict[str, frozenset[str]] = {
+    "stoppages": frozenset({"reason_text"}),
+    "employment": frozenset({"agency_id"}),
+}
 _FINDING_ORDER = ["claim_id", "rule", "source", "source_key", "severity"]
 
 
@@ -146,7 +152,9 @@ class _Table:
         kept: list[pl.DataFrame] = []
         coerced: list[CoercedTable] = []
         wanted = None if claim_pids is None else claim_pids.implode()
-        for i, raw in enumerate(read_table_blocks(path, self.spec, block_bytes=block_bytes)):
+        columns = [c.name for c in self.spec.columns if c.name not in NOT_SCREENED.get(name, ())]
+        blocks = read_table_blocks(path, self.spec, block_bytes=block_bytes, columns=columns)
+        for i, raw in enumerate(blocks):
             self.problems += raw.problems
             if raw.frame is None or raw.fatal:
                 self.usable = False

@@ -39,7 +39,7 @@ def _iconv() -> tuple[Any, Any, Any] | None:
         close(handle)
         fns = (open_, conv, close)
         try:  # the probe must agree with Python's codec on 2- and 4-byte characters
-            ok = _convert(_PROBE, fns) == _PROBE.decode("gb18030").encode("utf-8")
+            ok = _convert(_PROBE, b"", fns) == _PROBE.decode("gb18030").encode("utf-8")
         except UnicodeDecodeError:
             ok = False
         if not ok:
@@ -51,36 +51,44 @@ def _iconv() -> tuple[Any, Any, Any] | None:
 _STEP = 1 << 22  # output buffer per iconv call: small enough to stay in cache, reused
 
 
-def _convert(data: bytes, fns: tuple[Any, Any, Any]) -> bytes:
-    """``data`` converted by iconv; UnicodeDecodeError at the first bad byte, as the codec says."""
+def _convert(data: bytes | bytearray | memoryview, prefix: bytes, fns: tuple[Any, Any, Any]) -> bytes:
+    """``prefix`` + ``data`` converted by iconv; UnicodeDecodeError at the first bad byte of
+    ``data``, as the codec says."""
     open_, conv, close = fns
     handle = open_(b"UTF-8", b"GB18030")
     try:
         out = ctypes.create_string_buffer(_STEP)
-        parts: list[bytes] = []
-        base = ctypes.c_char_p(data)
-        src = ctypes.c_char_p(data)
-        src_left = ctypes.c_size_t(len(data))
+        parts: list[bytes] = [prefix]
+        size = len(data)
+        if isinstance(data, bytes):
+            keep: Any = data
+            src = ctypes.c_char_p(data)
+        else:  # a writable buffer (bytearray or a view of one): no copy
+            keep = (ctypes.c_char * size).from_buffer(data)
+            src = ctypes.cast(keep, ctypes.c_char_p)
+        src_left = ctypes.c_size_t(size)
         while src_left.value:
             dst = ctypes.cast(out, ctypes.c_char_p)
             dst_left = ctypes.c_size_t(_STEP)
             done = conv(handle, ctypes.byref(src), ctypes.byref(src_left), ctypes.byref(dst),
                         ctypes.byref(dst_left))
-            parts.append(out.raw[: _STEP - dst_left.value] if dst_left.value else out.raw)
+            parts.append(ctypes.string_at(out, _STEP - dst_left.value))
             if done == _FAILED and ctypes.get_errno() != errno.E2BIG:
-                at = len(data) - src_left.value
+                at = size - src_left.value
                 why = ("incomplete multibyte sequence" if ctypes.get_errno() == errno.EINVAL
                        else "illegal multibyte sequence")
-                raise UnicodeDecodeError("gb18030", data, at, at + 1, why)
-        del base
+                del keep, src
+                raise UnicodeDecodeError("gb18030", bytes(data), at, at + 1, why)
+        del keep, src
         return b"".join(parts)
     finally:
         close(handle)
 
 
-def gb18030_to_utf8(data: bytes) -> bytes:
-    """UTF-8 bytes of GB18030 ``data``; UnicodeDecodeError (with the offset) when it is not."""
+def gb18030_to_utf8(data: bytes | bytearray | memoryview, prefix: bytes = b"") -> bytes:
+    """``prefix`` followed by the UTF-8 bytes of GB18030 ``data``; UnicodeDecodeError (with the
+    offset in ``data``) when it is not GB18030."""
     fns = _iconv()
     if fns is None:
-        return data.decode("gb18030").encode("utf-8")
-    return _convert(data, fns)
+        return prefix + bytes(data).decode("gb18030").encode("utf-8")
+    return _convert(data, prefix, fns)

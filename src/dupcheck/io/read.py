@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
@@ -325,125 +326,197 @@ def _with_rows(raw: RawTable, offset: int) -> RawTable:
     return raw
 
 
-def _record_end(buf: bytes) -> int:
-    """Offset just past the last newline of ``buf`` that ends a CSV record (not one inside a
-    quoted field: an even number of quotes before it), or -1. Quote and newline bytes never occur
-    inside a multi-byte UTF-8 or GB18030 character, so raw bytes can be cut here."""
+_NON_SPACE = re.compile(rb"\S")
+
+
+class _Blocks:
+    """Record-aligned blocks of a CSV file, each read straight into a buffer that starts with the
+    header record (so each block parses exactly as the whole file would), with no further copy.
+
+    Quote and newline bytes never occur inside a multi-byte UTF-8 or GB18030 character, so a
+    block ends at the first newline after ``size`` bytes that follows an even number of quotes.
+    """
+
+    def __init__(self, path: Path, size: int) -> None:
+        self.fh = path.open("rb")
+        self.size = size
+        self.at = 0  # file offset of the next block
+        self.head = b""  # the header record, in UTF-8, once known
+
+    def next(self) -> tuple[int, bytearray, int] | None:
+        """``(file offset, buffer, start)``: ``buffer[start:]`` holds the file's bytes, and
+        ``buffer[:start]`` the header (empty for the first block); None at the end."""
+        head, size = self.head, self.size
+        h = len(head)
+        while True:
+            self.fh.seek(self.at)
+            buf = bytearray(h + size)
+            buf[:h] = head
+            n = self.fh.readinto(memoryview(buf)[h:])
+            del buf[h + n:]
+            if n < size:  # the rest of the file
+                break
+            cut = _record_end(buf, h)
+            if cut > h:
+                del buf[cut:]  # in place; the cut-off tail is read again with the next block
+                break
+            size *= 2  # a record longer than a block
+        if _NON_SPACE.search(buf, h) is None:  # the end (or only blank lines); no copy
+            self.fh.close()
+            return None
+        at = self.at
+        self.at += len(buf) - h
+        return at, buf, h
+
+
+def _record_end(buf: bytearray, start: int) -> int:
+    """Offset just past the last newline of ``buf`` (after ``start``) that ends a CSV record (not
+    one inside a quoted field: an even number of quotes since ``start``), or -1."""
     end = len(buf)
-    quoted = b'"' in buf
+    quoted = buf.find(b'"', start) >= 0
     while True:
-        nl = buf.rfind(b"\n", 0, end)
-        if nl < 0 or not quoted or buf.count(b'"', 0, nl + 1) % 2 == 0:
+        nl = buf.rfind(b"\n", start, end)
+        if nl < 0 or not quoted or buf.count(b'"', start, nl + 1) % 2 == 0:
             return nl + 1 if nl >= 0 else -1
         end = nl
 
 
-def _byte_blocks(path: Path, size: int) -> Iterator[tuple[int, bytes]]:
-    """``(file offset, bytes)`` blocks of about ``size`` bytes, each ending at a record end."""
-    offset, pending = 0, b""
-    with path.open("rb") as fh:
-        while True:
-            chunk = fh.read(size)
-            buf = pending + chunk if pending else chunk
-            if not chunk:
-                if buf.strip():
-                    yield offset, buf
-                return
-            cut = _record_end(buf)
-            if cut <= 0:  # one record longer than a block: read on
-                pending = buf
-                continue
-            yield offset, buf[:cut]
-            offset += cut
-            pending = buf[cut:]
-
-
-def _block_text(data: bytes, enc: str | None, file: str, at: int) -> tuple[bytes | None, str | None, Problem | None]:
-    """UTF-8 bytes of one block, the file's encoding as now known (None: only ASCII so far), or a
-    fatal problem naming the file offset. GB18030 blocks are transcoded; UTF-8 ones pass."""
+def _block_text(buf: bytearray, start: int, enc: str | None, file: str,
+                at: int) -> tuple[bytes | None, str | None, Problem | None]:
+    """``(UTF-8 bytes, encoding, problem)`` of one block: GB18030 transcoded (header kept in
+    front), anything else passed on as is (polars checks UTF-8 while parsing, and the caller
+    retries as GB18030 when it fails). The encoding is None while every block was ASCII."""
     if enc == "gb18030":
         try:
-            return gb18030_to_utf8(data), enc, None
+            return gb18030_to_utf8(memoryview(buf)[start:], bytes(buf[:start])), enc, None
         except UnicodeDecodeError as exc:
-            return None, enc, Problem(file, None, None, None,
-                                      f"cannot decode as GB18030 (invalid byte at offset {at + exc.start})",
-                                      fatal=True)
-    if enc == "utf-8" or data.isascii():
-        return data, enc, None
-    bad = _utf8_error_at(data)
-    if bad is None:
-        return data, "utf-8", None
-    return _block_text(data, "gb18030", file, at)
+            msg = f"cannot decode as GB18030 (invalid byte at offset {at + exc.start})"
+            return None, enc, Problem(file, None, None, None, msg, fatal=True)
+    return bytes(buf), enc, None
 
 
-def _transcoded(
-    first: tuple[int, bytes], rest: Iterator[tuple[int, bytes]], enc: str | None, file: str
-) -> Iterator[tuple[int, bytes | None, str | None, Problem | None]]:
-    """``(offset, UTF-8 bytes, encoding, problem)`` per block; the next block is transcoded in a
-    worker thread (iconv releases the GIL) while the caller parses the current one."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        at, data = first
-        job = pool.submit(_block_text, data, enc, file, at)
-        for nxt_at, nxt in rest:
-            text, got, problem = job.result()
-            enc = enc or got  # known once a block had non-ASCII bytes; then fixed for the file
-            if problem is None:
-                job = pool.submit(_block_text, nxt, enc, file, nxt_at)
-            yield at, text, enc, problem
-            if problem is not None:
-                return
-            at = nxt_at
-        text, got, problem = job.result()
-        yield at, text, enc or got, problem
+def _parse_block(text: bytes, sep: str, index: list[int] | None) -> pl.DataFrame:
+    """Text columns (``index``: which, by position) of a block that starts with the header; the
+    header fixes the width, as for the whole file (its names are replaced by the caller)."""
+    try:
+        return pl.read_csv(text, has_header=True, infer_schema=False, separator=sep,
+                           columns=index)
+    except pl.exceptions.NoDataError:  # a block holding only the header
+        return pl.DataFrame(schema={f"column_{i + 1}": pl.String() for i in index or []})
 
 
-def _csv_blocks(path: Path, spec: TableSpec, size: int) -> Iterator[RawTable]:
-    """A large CSV file in blocks; the first carries the header's problems."""
+def _first_record_end(buf: bytes | bytearray) -> int:
+    """Offset just past the first CSV record of ``buf`` (the header), quotes respected."""
+    nl = buf.find(b"\n")
+    while nl >= 0 and buf.count(b'"', 0, nl + 1) % 2:
+        nl = buf.find(b"\n", nl + 1)
+    return len(buf) if nl < 0 else nl + 1
+
+
+def _csv_blocks(path: Path, spec: TableSpec, size: int,
+                columns: Collection[str] | None) -> Iterator[RawTable]:
+    """A large CSV file in blocks; the first carries the header's problems.
+
+    Every block is parsed with the header record in front, so each is read exactly as the whole
+    file would be (ragged rows included); only the wanted contract ``columns`` are parsed. The
+    next block is read and transcoded in a worker thread (file reads and iconv release the GIL)
+    while the caller works on the current one.
+    """
     file = path.name
+    blocks = _Blocks(path, size)
+    got = blocks.next()
+    if got is None or bytes(got[1][:2]) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        # nothing but blanks, or UTF-16 (rare): read whole, reported as the whole file is
+        yield _project(_with_rows(read_csv_raw(path, spec), 0), columns)
+        return
+    at, buf, start = got
     enc: str | None = None
-    header: list[str] = []
-    mapping: dict[str, str] = {}
-    schema: dict[str, pl.DataType] = {}
-    sep = ","
+    if buf.startswith(codecs.BOM_UTF8):
+        del buf[: len(codecs.BOM_UTF8)]
+        enc = "utf-8"
+    sep = _separator(bytes(buf[: 1 << 16]))
+    index: list[int] | None = None
+    names: list[str] = []
     rows = 0
-    blocks = _byte_blocks(path, size)
-    first = next(blocks, None)
-    if first is None:
-        yield read_csv_raw(path, spec)  # nothing but blanks: reported as the whole file is
-        return
-    if first[1].startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        yield _with_rows(read_csv_raw(path, spec), 0)  # UTF-16: rare, read whole
-        return
-    if first[1].startswith(codecs.BOM_UTF8):
-        first, enc = (0, first[1][len(codecs.BOM_UTF8):]), "utf-8"
-    sep = _separator(first[1])
-    for at, text, _enc, problem in _transcoded(first, blocks, enc, file):
-        if problem is not None or text is None:
-            yield RawTable(spec.name, file, None, [problem] if problem else [])
-            return
-        try:
-            if at == 0:
-                frame = _parse_csv(text)
-            else:
-                frame = pl.read_csv(text, has_header=False, schema=schema, separator=sep)
-        except pl.exceptions.PolarsError as exc:
-            msg = f"cannot parse CSV (block at byte {at}): {str(exc).splitlines()[0]}"
-            yield RawTable(spec.name, file, None, [Problem(file, None, None, None, msg, fatal=True)])
-            return
-        problems: list[Problem] = []
-        if at == 0:
-            header = [("" if v is None else str(v)) for v in frame.row(0)]
-            header = [h if h.strip() else f"column_{i}" for i, h in enumerate(header)]
-            mapping, problems = _match_columns(header, spec, file)
-            if any(p.fatal for p in problems):
-                yield RawTable(spec.name, file, None, problems)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        text, enc, problem = _block_text(buf, start, enc, file, at)
+        while True:
+            problems: list[Problem] = []
+            frame: pl.DataFrame | None = None
+            try:
+                if at == 0 and problem is None and text is not None:
+                    # the header first: its cells say which columns to parse
+                    cells, text, enc, problem = _as_utf8(
+                        lambda t: pl.read_csv(t[: _first_record_end(t)], has_header=False,
+                                              infer_schema=False, separator=sep).row(0),
+                        buf, start, text, enc, file, at)
+                    if cells is not None and text is not None:
+                        blocks.head = text[: _first_record_end(text)]
+                        header = [("" if v is None else str(v)) for v in cells]
+                        header = [h if h.strip() else f"column_{i}" for i, h in enumerate(header)]
+                        mapping, problems = _match_columns(header, spec, file)
+                        if any(p.fatal for p in problems):
+                            yield RawTable(spec.name, file, None, problems)
+                            return
+                        pos = {src: i for i, src in reversed(list(enumerate(header)))}
+                        chosen = sorted((pos[src], name) for name, src in mapping.items()
+                                        if columns is None or name in columns)
+                        index, names = [i for i, _ in chosen], [n for _, n in chosen]
+                if problem is None and text is not None:
+                    frame, text, enc, problem = _as_utf8(
+                        lambda t, i=index: _parse_block(t, sep, i), buf, start, text, enc, file, at)
+            except pl.exceptions.PolarsError as exc:
+                msg = f"cannot parse CSV (block at byte {at}): {str(exc).splitlines()[0]}"
+                problem = Problem(file, None, None, None, msg, fatal=True)
+            if problem is not None or frame is None:
+                yield RawTable(spec.name, file, None, [problem] if problem else [])
                 return
-            schema = dict.fromkeys(frame.columns, pl.String())
-            frame = frame.slice(1)
-        by_src = dict(zip(header, schema, strict=True))
-        body = frame.select(pl.col(by_src[src]).alias(name) for name, src in mapping.items())
-        yield _with_rows(RawTable(spec.name, file, body, problems), rows)
-        rows += body.height
+            # read and transcode the next block while this one is handed out
+            job = pool.submit(_next_text, blocks, enc, file)
+            body = frame.select(pl.col(c).alias(n) for c, n in zip(frame.columns, names, strict=True))
+            yield _with_rows(RawTable(spec.name, file, body, problems), rows)
+            rows += body.height
+            nxt = job.result()
+            if nxt is None:
+                return
+            at, buf, start, text, enc, problem = nxt
+
+
+_T = TypeVar("_T")
+
+
+def _as_utf8(fn: Callable[[bytes], _T], buf: bytearray, start: int, text: bytes, enc: str | None,
+             file: str, at: int) -> tuple[_T | None, bytes | None, str | None, Problem | None]:
+    """``fn(text)``; when polars finds the text is not UTF-8 and the encoding is still open,
+    the block is transcoded from GB18030 (the file's encoding from then on) and ``fn`` rerun.
+    Returns ``(result, text, encoding, problem)``."""
+    try:
+        return fn(text), text, enc, None
+    except pl.exceptions.ComputeError as exc:
+        said = str(exc).lower()
+        if enc is not None or ("utf-8" not in said and "utf8" not in said):
+            raise
+    utf8, enc, problem = _block_text(buf, start, "gb18030", file, at)
+    if problem is not None or utf8 is None:
+        return None, utf8, enc, problem
+    return fn(utf8), utf8, enc, None
+
+
+def _next_text(blocks: _Blocks, enc: str | None, file: str
+               ) -> tuple[int, bytearray, int, bytes | None, str | None, Problem | None] | None:
+    """The next block of ``blocks`` and its UTF-8 text (None at the end)."""
+    got = blocks.next()
+    if got is None:
+        return None
+    at, buf, start = got
+    return (at, buf, start, *_block_text(buf, start, enc, file, at))
+
+
+def _project(raw: RawTable, columns: Collection[str] | None) -> RawTable:
+    """``raw`` with only ``_row`` and the wanted contract ``columns`` (all when None)."""
+    if raw.frame is not None and columns is not None:
+        raw.frame = raw.frame.select(c for c in raw.frame.columns if c == "_row" or c in columns)
+    return raw
 
 
 def _parquet_blocks(path: Path, spec: TableSpec, rows: int) -> Iterator[RawTable]:
@@ -470,15 +543,17 @@ def _parquet_blocks(path: Path, spec: TableSpec, rows: int) -> Iterator[RawTable
 
 
 def read_table_blocks(path: Path, spec: TableSpec, *, block_bytes: int = BLOCK_BYTES,
-                      block_rows: int = BLOCK_ROWS) -> Iterator[RawTable]:
+                      block_rows: int = BLOCK_ROWS,
+                      columns: Collection[str] | None = None) -> Iterator[RawTable]:
     """One table file as blocks of rows, each frame with ``_row`` (the 0-based data row in the
     file); concatenated, the frames equal :func:`read_table`'s. Memory stays about one block,
-    whatever the file size. The first block carries the header's problems; a fatal problem
-    (undecodable or unparsable block) is yielded alone and ends the iteration: the table is
-    then unusable, as with :func:`read_table`."""
+    whatever the file size; ``columns`` (contract names) limits what is parsed. The first block
+    carries the header's problems; a fatal problem (undecodable or unparsable block) is yielded
+    alone and ends the iteration: the table is then unusable, as with :func:`read_table`."""
     if path.suffix.lower() == ".parquet":
-        yield from _parquet_blocks(path, spec, block_rows)
+        for raw in _parquet_blocks(path, spec, block_rows):
+            yield _project(raw, columns)
     elif path.stat().st_size <= block_bytes:
-        yield _with_rows(read_csv_raw(path, spec), 0)
+        yield _project(_with_rows(read_csv_raw(path, spec), 0), columns)
     else:
-        yield from _csv_blocks(path, spec, block_bytes)
+        yield from _csv_blocks(path, spec, block_bytes, columns)
