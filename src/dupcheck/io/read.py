@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -395,7 +396,7 @@ def _block_text(buf: bytearray, start: int, enc: str | None, file: str,
     return bytes(buf), enc, None
 
 
-def _parse_block(text: bytes, sep: str, index: list[int] | None) -> pl.DataFrame:
+def _parse_block(text: bytes, *, sep: str, index: list[int] | None) -> pl.DataFrame:
     """Text columns (``index``: which, by position) of a block that starts with the header; the
     header fixes the width, as for the whole file (its names are replaced by the caller)."""
     try:
@@ -464,7 +465,7 @@ def _csv_blocks(path: Path, spec: TableSpec, size: int,
                         index, names = [i for i, _ in chosen], [n for _, n in chosen]
                 if problem is None and text is not None:
                     frame, text, enc, problem = _as_utf8(
-                        lambda t, i=index: _parse_block(t, sep, i), buf, start, text, enc, file, at)
+                        partial(_parse_block, sep=sep, index=index), buf, start, text, enc, file, at)
             except pl.exceptions.PolarsError as exc:
                 msg = f"cannot parse CSV (block at byte {at}): {str(exc).splitlines()[0]}"
                 problem = Problem(file, None, None, None, msg, fatal=True)
