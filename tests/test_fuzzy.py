@@ -278,3 +278,43 @@ def test_invalid_id_far_from_a_namesakes_id_stays_below_review() -> None:
     assert json.loads(out["contributions"][0])["id"]["level"] == "id valid vs distant invalid"
     near = score_of(out, "F", 1)
     assert near is not None and near >= 0.9
+
+
+def test_links_at_the_threshold_are_the_full_scoring_filtered() -> None:
+    # fuzzy_links drops pairs that cannot reach the threshold before comparing names; the links
+    # kept must be exactly those of scoring every candidate and filtering afterwards
+    own = make_id("371502", "19880930", "042")
+    other = make_id("371502", "19880930", "057")
+    claims: list[dict[str, object]] = [
+              {"claim_id": "A", "id_number": own[:-1] + ("1" if own[-1] != "1" else "2"),
+               "name": "刘洋"},
+              {"claim_id": "B", "id_number": own[:10] + own[11] + own[10] + own[12:],
+               "name": "王伟"},
+              {"claim_id": "C", "id_number": own[:-3], "name": "刘洋",
+               "birth_date": dt.date(1988, 9, 30)},
+              {"claim_id": "D", "id_number": other, "name": "劉洋"}]
+    recs: list[dict[str, object]] = [
+        {"id_number": own, "name": "刘洋"}, {"id_number": own, "name": "王伟"},
+        {"id_number": other[:-1] + "0", "name": "刘洋"}, {"id_number": own[:-1], "name": "刘阳"}]
+    cf, rf = claims_frame(claims), records_frame([*recs, *_FILLER])  # type: ignore[list-item]
+    for floor in (0.3, 0.6, 0.9):
+        every = fuzzy_links(cf, rf, min_score=0.0)
+        got = fuzzy_links(cf, rf, min_score=floor)
+        assert every.filter(pl.col("score") < floor).height > 0
+        assert got.height > 0
+        assert got.equals(every.filter(pl.col("score") >= floor))
+
+
+def test_fuzzy_evidence_carries_the_records_source_key() -> None:
+    from dupcheck.matchers import build_evidence
+
+    own = make_id("371502", "19880930", "042")
+    cf = claims_frame([{"claim_id": "A", "id_number": own[:-1] + ("1" if own[-1] != "1" else "2"),
+                        "name": "刘洋"}])
+    first: dict[str, object] = {"id_number": own, "name": "刘洋"}
+    rf = records_frame([first, *_FILLER]).with_columns(  # type: ignore[list-item]
+        (pl.lit("K") + pl.col("_row").cast(pl.String)).alias("source_key"))
+    ev = build_evidence(cf, rf, MatchPolicy())
+    fz = ev.filter(pl.col("match") == "fuzzy")
+    assert fz.height == 1
+    assert fz.row(0, named=True)["_row"] == 0 and fz.row(0, named=True)["source_key"] == "K0"

@@ -13,6 +13,7 @@ from dupcheck.matchers.linker import (
     BlockingRule,
     Comparison,
     Linker,
+    PairData,
     date_transposed,
     date_within,
     edit_within,
@@ -179,3 +180,72 @@ def test_febrl4_slice_links_accurately() -> None:
     lk.estimate_em(cmp_)
     m = link_metrics(lk.score(cmp_, threshold=0.5), truth)
     assert m["f1"] >= 0.98
+
+
+def _random_tables(seed: int, n: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Small tables with common and rare names, nulls, and near-miss dates."""
+    rng = np.random.default_rng(seed)
+    pool = ["smith", "smyth", "jones", "brown", "berg", "borg", *[f"rare{i}" for i in range(8)]]
+
+    def table(prefix: str) -> pl.DataFrame:
+        names = [None if rng.random() < 0.1 else pool[rng.integers(0, len(pool))]
+                 for _ in range(n)]
+        dob = [f"19{rng.integers(60, 63)}0{rng.integers(1, 3)}1{rng.integers(0, 3)}"
+               for _ in range(n)]
+        return pl.DataFrame({"id": [f"{prefix}{i}" for i in range(n)], "name": names,
+                             "city": [["oslo", "rome", None][rng.integers(0, 3)] for _ in range(n)],
+                             "dob": dob})
+
+    return table("l"), table("r")
+
+
+def pruning_linker() -> Linker:
+    comps = [
+        Comparison("name", ("name",), (
+            exact("name", m=0.9, u=0.01, tf_column="name"), similar("name", 0.8, m=0.08, u=0.05),
+            else_level(m=0.02, u=0.94))),
+        Comparison("dob", ("dob",), (
+            exact("dob", m=0.9, u=0.01), edit_within("dob", 1, metric="damerau", m=0.08, u=0.05),
+            else_level(m=0.02, u=0.94))),
+        Comparison("city", ("city",), (exact("city", m=0.8, u=0.4), else_level(m=0.2, u=0.6))),
+    ]
+    rules = [BlockingRule("city", ("city",)), BlockingRule("dob", ("dob",))]
+    return Linker(comps, rules, left_id="id", right_id="id", prior=0.01, tf_shrinkage=2.0,
+                  exclude=pl.col("id_l").str.slice(1) == pl.col("id_r").str.slice(1),
+                  evaluation_order=("city", "dob"))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("threshold", [0.05, 0.3, 0.6, 0.9])
+def test_threshold_pruning_returns_exactly_the_pairs_full_scoring_keeps(
+        seed: int, threshold: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    # predict(threshold) drops hopeless pairs between comparisons; the result must be the full
+    # scoring filtered at the threshold, row for row and value for value
+    left, right = _random_tables(seed, 60)
+    lk = pruning_linker()
+    full = lk.score(lk.compare(left, right))
+    want = full.filter(pl.col("match_probability") >= threshold)
+    seen: dict[str, int] = {}
+    gamma = Comparison.gamma
+
+    def spy(self: Comparison, pairs: PairData) -> np.ndarray:
+        seen[self.name] = len(pairs)
+        return gamma(self, pairs)
+
+    monkeypatch.setattr(Comparison, "gamma", spy)
+    got = lk.predict(left, right, threshold=threshold)
+    assert 0 < want.height < full.height  # the threshold really separates pairs
+    assert got.equals(want)
+    # comparisons ran in evaluation order and the last one met fewer pairs than the first
+    assert list(seen) == ["city", "dob", "name"]
+    if threshold >= 0.6:
+        assert seen["name"] < seen["city"] == full.height
+
+
+def test_threshold_pruning_is_row_order_invariant() -> None:
+    left, right = _random_tables(5, 60)
+    lk = pruning_linker()
+    a = lk.predict(left, right, threshold=0.5)
+    b = lk.predict(left.reverse(), right.sample(fraction=1.0, shuffle=True, seed=2),
+                   threshold=0.5)
+    assert a.height > 0 and a.equals(b)

@@ -378,18 +378,23 @@ def _candidate_groups(left: pl.DataFrame, records: pl.DataFrame, rules: list[Blo
     for lf, only in groups:
         if lf.height == 0:
             continue
-        rf = rk.filter(only) if only is not None else rk
+        by_name = by_other = rk.filter(only) if only is not None else rk
         if only is None:
+            # a rule keyed on the name only meets rows with a claim's name; any other rule,
+            # rows with a claim's name, birth date, or an id without a date
             names = lf.get_column("name_py").drop_nulls().unique().implode()
             births = pl.concat([lf.get_column("birth"), lf.get_column("birth2"),
                                 lf.select(_id_birth_any(pl.col("pid"))).to_series()])
             births = births.drop_nulls().unique().implode()
-            rf = rf.filter(pl.col("name_py").is_in(names) | pl.col("birth").is_in(births)
-                           | pl.col("birth").is_null())
+            named = rk.select(pl.col("name_py").is_in(names).fill_null(False)).to_series()
+            by_name = rk.filter(named)
+            by_other = pl.concat([by_name, rk.filter(
+                ~named & (pl.col("birth").is_in(births) | pl.col("birth").is_null()))])
         parts = []
         for rule in rules:
             keys = [f"_k{i}" for i in range(len(rule.keys))]
             lk = lf.lazy().select(rule.key_exprs(0)).drop_nulls().unique()
+            rf = by_name if "name_py" in rule.keys else by_other
             parts.append(rf.lazy().select("_ri", *rule.key_exprs(1)).drop_nulls()
                          .join(lk, on=keys, how="semi").select("_ri"))
         rows = pl.concat(parts).unique().sort("_ri").collect().get_column("_ri")
