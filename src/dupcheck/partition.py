@@ -1,28 +1,30 @@
-"""Partitioned screening for large provinces (the L tier): same result as ``Screener.run``, less memory.
+"""Partitioned, streaming screening for large provinces (the L tier): same result as
+``Screener.run``, with memory bounded by the match keys instead of the tables.
 
 ``Screener.run`` holds every reference table, at full width and with its person keys, for the
 whole run. Rules never read a reference table except through the evidence frame (``Context.linked``
 and the ID_CONFLICT name check join evidence to the table on ``_row``), so once the evidence is
 built only the *linked* rows of each table matter. This module therefore:
 
-1. reads the tables one at a time; each gets its id keys, its narrow person-key projection is kept
-   for matching, and the full prepared table is spilled to a temporary Arrow file (uncompressed:
-   writing it costs a third of zstd Parquet). On the exact-only path no table is spilled: only
-   rows whose id some claim carries can link, so only they are kept (a semi-join per table);
+1. reads each person table in blocks (:func:`dupcheck.io.read.read_table_blocks`: a CSV file of
+   any size in about 256 MB pieces, GB18030 transcoded in a worker thread, only the columns some
+   rule reads). With fuzzy matching every row may link: each block's key columns are coerced,
+   its id and name keys computed and kept in a narrow frame, and the raw block is spilled to an
+   uncompressed Arrow file. On the exact-only path a row links only if some claim carries its
+   canonical id: only the id column is coerced, and only the selected rows are kept;
 2. builds the evidence once, globally, with the same :func:`~dupcheck.matchers.build_evidence`
    (exact links are per person; fuzzy links compare doubtful claims with all rows and use
    term frequencies of the whole reference table, so they are not partitioned);
-3. scans each spilled table lazily, keeping only rows that some claim links to;
+3. reads back, coerces in full and keys only the rows some claim links to;
 4. runs the rules and the decision in ``K`` claim partitions (hash of the normalised id, so the
    claims of one person, which DUPLICATE_CLAIM pairs, always share a partition) and unions them.
 
-The output equals ``Screener(policy).run(folder)`` row for row (tested on small provinces):
-decisions, findings, evidence, claims, and (with fuzzy matching) the stacked records. Names are
-converted once over the distinct names of all tables rather than once per table; on the exact-only
-path only the linked rows' names are converted, and the result keeps no records (so
-``explain_link`` cannot score near misses there).
-Peak memory is that of the matching stage (claims + narrow keys of all reference rows) instead
-of all tables at full width plus the keys.
+The output equals ``Screener(policy).run(folder)`` row for row (tested on small provinces, with
+files read in one block and in many): decisions, findings, evidence, claims, and (with fuzzy
+matching) the stacked records. Input problems counted are those of the key columns of every row
+and of every column of the linked rows (``dupcheck validate`` checks every cell of every row). On
+the exact-only path the result keeps no records (unlinked rows' names are never converted), so
+``explain_link`` cannot score near misses there.
 """
 
 from __future__ import annotations
@@ -166,8 +168,11 @@ class _Table:
                 return
             coerced.append(c)
             assert c.frame is not None  # _coerce returns None otherwise
-            if wanted is None:
-                keys.append(_key_columns(_prepare_ids(c.frame.select(cols))))
+            if wanted is None:  # every row's keys, names converted block by block
+                k = _key_columns(_prepare_ids(c.frame.select(cols)))
+                keys.append(k.with_columns(name_keys_expr(pl.col("name")).alias("_k")).select(
+                    pl.exclude("name", "_k"),
+                    *[pl.col("_k").struct.field(f).alias(f) for f in _NAME_KEYS]))
                 part = spill / f"{name}-{i:05d}.arrow"
                 block.write_ipc(part, compression="uncompressed")
                 self.spilled.append(part)
@@ -273,19 +278,12 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
             gc.collect()
         if any(p.fatal for p in problems):
             raise ValidationError(problems)
-        with stage("normalise"):
-            # names are converted once over the distinct names of all tables; on the exact-only
-            # path only the linked rows' names are ever read, so they are converted after matching
-            keys = {n: t.keys for n, t in read.items() if t.keys is not None}
-            names = _name_map([k.get_column("name") for k in keys.values()]) if fuzzy else None
-            if names is not None:
-                keys = {n: k.join(names, on="name", how="left", maintain_order="left").rechunk()
-                        for n, k in keys.items()}
-            else:
-                keys = {n: k.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in _NAME_KEYS)
-                        for n, k in keys.items()}
-            for t in read.values():
-                t.keys = None
+        keys = {n: t.keys for n, t in read.items() if t.keys is not None}
+        if not fuzzy:  # only the linked rows' names are ever read: converted after matching
+            keys = {n: k.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in _NAME_KEYS)
+                    for n, k in keys.items()}
+        for t in read.values():
+            t.keys = None
 
         with stage("match"):
             records = stack_records(keys)
@@ -306,8 +304,7 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
                 order[name] = prepare_reference(linked.head(0)).columns
                 tables[name] = prepare_reference(linked, names=False)
         with stage("normalise"):
-            if names is None:
-                names = _name_map([t.get_column("name") for t in tables.values()])
+            names = _name_map([t.get_column("name") for t in tables.values()])
             tables = {n: _with_names(t, names, order[n]) for n, t in tables.items()}
     k = partitions or default_partitions(claims.height)
     part = partition_of(pl.col("pid"), k)
