@@ -423,12 +423,9 @@ def _name_counts(records: pl.DataFrame, left: pl.DataFrame, names: pl.Series,
             .with_columns(pl.lit(max(total, 1), dtype=pl.Int64).alias("_n")))
 
 
-def _format(pred: pl.DataFrame, right: pl.DataFrame, linker: Linker) -> pl.DataFrame:
-    """Linker predictions as fuzzy links with a JSON waterfall of contributions.
-
-    A ``source_key`` column of ``right`` is carried along (after ``_row``).
-    """
-    extra = ["source_key"] if "source_key" in right.columns else []
+def _format(pred: pl.DataFrame, linker: Linker) -> pl.DataFrame:
+    """Linker predictions as links (``claim_id, key, score, contributions``, ``key`` being the
+    record's) with a JSON waterfall of contributions."""
     prior_bits = math.log2(linker.prior / (1 - linker.prior))
     parts: list[pl.Expr] = [pl.lit(f'{{"prior":{prior_bits:.2f}')]
     for c in linker.comparisons:
@@ -445,8 +442,7 @@ def _format(pred: pl.DataFrame, right: pl.DataFrame, linker: Linker) -> pl.DataF
         pl.col("right_id").alias("key"),
         pl.col("match_probability").alias("score"),
         pl.concat_str(parts).alias("contributions"),
-    ).join(right.select("key", "source", "_row", *extra), on="key", how="left").select(
-        "claim_id", "source", "_row", *extra, "score", "contributions")
+    )
 
 
 def fuzzy_links(claims: pl.DataFrame, records: pl.DataFrame,
@@ -480,19 +476,26 @@ def _links(claims: pl.DataFrame, records: pl.DataFrame, policy: MatchPolicy | No
     left = _with_birth_s(prepare_claims(claims))
     # only reference rows sharing a blocking key with a claim that may pair with them are
     # prepared and scored; term frequencies still count the whole reference table
+    # the record's source, row and key are looked up for the few links only, not gathered
+    # for every candidate row
+    meta = records.select(pl.col("source").cast(pl.String), pl.col("_row").cast(pl.Int64),
+                          *([pl.col("source_key").cast(pl.String)] if source_key else []))
+    person = records.select(pl.exclude("source", "_row", "source_key")).with_columns(
+        pl.lit(None, dtype=pl.String).alias("source"), pl.lit(None, dtype=pl.Int64).alias("_row"))
     groups = []
     for lf, rows in _candidate_groups(left, records, linker.blocking_rules, prune_valid_pairs):
-        sub = records[rows]
-        right = _with_birth_s(prepare_records(sub))
-        if source_key:
-            right = right.with_columns(sub.get_column("source_key").cast(pl.String))
-        groups.append((lf, right))
+        groups.append((lf, rows, _with_birth_s(prepare_records(person[rows]))))
     if not groups:
         return pl.DataFrame(schema=schema)
-    names = pl.concat([r.get_column("name_norm") for _, r in groups]).drop_nulls().unique()
+    names = pl.concat([r.get_column("name_norm") for _, _, r in groups]).drop_nulls().unique()
     linker.tf_counts = {"name_norm": _name_counts(records, left, names)}
-    out = [_format(linker.predict(lf, right, threshold=floor), right, linker)
-           for lf, right in groups]
+    out = []
+    for lf, rows, right in groups:
+        links = _format(linker.predict(lf, right, threshold=floor), linker)
+        # ``key`` numbers the candidate rows: rows[key] is the row of ``records``
+        found = meta[rows.gather(links.get_column("key"))]
+        out.append(pl.concat([links.select("claim_id"), found,
+                              links.select("score", "contributions")], how="horizontal"))
     return pl.concat(out).cast(pl.Schema(schema)).sort("claim_id", "source", "_row")
 
 
