@@ -35,3 +35,17 @@ def test_help_lists_every_contract_command() -> None:
     res = runner.invoke(app, ["--help"])
     for cmd in ("demo", "screen", "graph", "refund", "validate", "synth"):
         assert cmd in res.output
+
+
+def test_streaming_screen_gives_the_same_decisions(golden_dir: Path, tmp_path: Path) -> None:
+    import polars as pl
+    from polars.testing import assert_frame_equal
+
+    for flag, out in (([], "a"), (["--streaming"], "b")):
+        res = runner.invoke(app, ["screen", str(golden_dir), "--out", str(tmp_path / out), *flag])
+        assert res.exit_code == 0, res.output
+    assert_frame_equal(pl.read_parquet(tmp_path / "a" / "decisions.parquet"),
+                       pl.read_parquet(tmp_path / "b" / "decisions.parquet"))
+    bad = runner.invoke(app, ["screen", str(tmp_path / "nope"), "--out", str(tmp_path / "c"),
+                              "--streaming"])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output

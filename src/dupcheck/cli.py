@@ -121,11 +121,19 @@ def screen(
     out: Annotated[Path, typer.Option("--out", help="output folder")],
     policy: PolicyOpt = None,
     csv: Annotated[bool, typer.Option("--csv", help="also write CSV copies")] = False,
+    streaming: Annotated[bool, typer.Option(
+        "--streaming", help="read tables in blocks and keep only the rows claims link to "
+        "(provinces larger than memory); same decisions")] = False,
 ) -> None:
     """Screen every claim: decisions.parquet and findings.parquet."""
-    from dupcheck.screening import Screener
+    if streaming:
+        from dupcheck.partition import screen_partitioned
 
-    result = Screener(_policy(policy)).run(data)
+        result = screen_partitioned(data, _policy(policy))
+    else:
+        from dupcheck.screening import Screener
+
+        result = Screener(_policy(policy)).run(data)
     result.write(out, csv=csv)
     typer.echo(result.summary_text())
     typer.echo(f"outputs: {out}")
