@@ -11,6 +11,10 @@ pair's level (``gamma_<name>``, -1 when a compared value is null, which contribu
 Everything is vectorised: blocking is polars equi-joins, levels are polars expressions or
 rapidfuzz batch scorers (``process.cpdist`` with ``workers=-1``) over the whole candidate frame;
 EM runs on the distinct comparison vectors with their counts. Complexity: O(n + pairs) per pass.
+`Linker.predict` with a threshold compares fields in ``evaluation_order`` and drops a pair as soon
+as the largest weight its remaining fields could add leaves it below the threshold; pair columns
+are gathered on first use, so costly comparisons only meet plausible pairs (same result as
+scoring every pair).
 """
 
 from __future__ import annotations
