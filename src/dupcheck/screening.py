@@ -20,7 +20,7 @@ import polars as pl
 
 from dupcheck.masking import mask_id
 from dupcheck.matchers import build_evidence, stack_records
-from dupcheck.normalize import add_person_keys, name_keys_expr
+from dupcheck.normalize import add_person_keys
 from dupcheck.periods import add_months
 from dupcheck.policy import Policy
 from dupcheck.rules import REGISTRY, Context
@@ -242,18 +242,10 @@ def prepare_reference(t: pl.DataFrame, *, names: bool = True) -> pl.DataFrame:
 
 
 def prepare_references(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """Person keys of every person table; names are converted once over all tables' distinct names
-    (the same people recur in employment, stoppages, benefits...), then joined back."""
-    ids = {n: prepare_reference(tables[n], names=False) for n in PERSON_TABLES if n in tables}
-    if not ids:
-        return ids
-    distinct = pl.concat([t.get_column("name").cast(pl.String) for t in ids.values()]).drop_nulls().unique()
-    keys = pl.DataFrame({"name": distinct}).with_columns(name_keys_expr(pl.col("name")).alias("_k"))
-    keys = keys.select("name", pl.col("_k").struct.field("name_norm"), pl.col("_k").struct.field("name_py"))
-    return {
-        n: t.join(keys, on="name", how="left", maintain_order="left")
-        for n, t in ids.items()
-    }
+    """Person keys of every person table present. (Converting names once over the distinct names
+    of all tables and joining them back was measured slower than the vectorised per-table
+    conversion on the M tier: 22 s vs 12 s.)"""
+    return {n: prepare_reference(tables[n]) for n in PERSON_TABLES if n in tables}
 
 
 def run_rules(claims: pl.DataFrame, tables: dict[str, pl.DataFrame], evidence: pl.DataFrame,
