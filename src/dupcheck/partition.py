@@ -44,6 +44,7 @@ from dupcheck.io.dataset import REQUIRED_TABLES
 from dupcheck.io.read import BLOCK_BYTES, discover, read_table, read_table_blocks
 from dupcheck.matchers import build_evidence, stack_records
 from dupcheck.matchers.evidence import PERSON_KEY_COLS
+from dupcheck.matchers.fuzzy import CandidateFilter, NameTotals
 from dupcheck.normalize import add_person_keys, canonical_id, name_keys_expr
 from dupcheck.policy import Policy
 from dupcheck.schema import TABLES
@@ -142,7 +143,8 @@ class _Table:
     """
 
     def __init__(self, name: str, path: Path, spill: Path, claim_pids: pl.Series | None,
-                 block_bytes: int) -> None:
+                 block_bytes: int, candidates: CandidateFilter | None = None,
+                 totals: NameTotals | None = None) -> None:
         self.name, self.file, self.spec = name, path.name, TABLES[name]
         self.problems: list[Problem] = []
         self.keys: pl.DataFrame | None = None
@@ -170,9 +172,14 @@ class _Table:
             assert c.frame is not None  # _coerce returns None otherwise
             if wanted is None:  # every row's keys, names converted block by block
                 k = _key_columns(_prepare_ids(c.frame.select(cols)))
-                keys.append(k.with_columns(name_keys_expr(pl.col("name")).alias("_k")).select(
+                k = k.with_columns(name_keys_expr(pl.col("name")).alias("_k")).select(
                     pl.exclude("name", "_k"),
-                    *[pl.col("_k").struct.field(f).alias(f) for f in _NAME_KEYS]))
+                    *[pl.col("_k").struct.field(f).alias(f) for f in _NAME_KEYS])
+                if candidates is not None and totals is not None:
+                    # only rows some link could use are kept; names are counted over all
+                    totals.add(k.get_column("name_norm"))
+                    k = k.filter(candidates(k))
+                keys.append(k)
                 part = spill / f"{name}-{i:05d}.arrow"
                 block.write_ipc(part, compression="uncompressed")
                 self.spilled.append(part)
@@ -217,13 +224,15 @@ class _Table:
 
 def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
                        partitions: int | None = None, spill_dir: str | Path | None = None,
-                       block_bytes: int = BLOCK_BYTES) -> ScreeningResult:
+                       block_bytes: int = BLOCK_BYTES, prefilter: bool = True) -> ScreeningResult:
     """Screen the data folder ``folder`` table by table and in claim partitions.
 
     Same decisions, findings, evidence and claims as ``Screener(policy).run(folder)``; lower peak
     memory on large folders. ``partitions`` (default: one per 250k claims) sets the number of
     rule partitions; ``spill_dir`` where raw tables are spilled (default: a temp folder,
-    removed afterwards); ``block_bytes`` the size of the blocks large CSV files are read in.
+    removed afterwards); ``block_bytes`` the size of the blocks large CSV files are read in;
+    ``prefilter`` (default) keeps only the reference rows some link could use (the result's
+    ``records`` then hold just those; the links are the same).
     Raises ``ValidationError`` when a table is unusable, as ``load`` does. Input problems counted
     are those of every row's identity columns and of the other columns of the rows screening
     links (``dupcheck validate`` checks every cell).
@@ -259,6 +268,10 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
         fuzzy = policy.match.fuzzy_enabled
         read: dict[str, _Table] = {}
         claim_pids = None if fuzzy else claims.get_column("pid").drop_nulls().unique()
+        # fuzzy: rows no link can use (another person's valid id, no blocking key shared with a
+        # doubtful claim) are dropped as each block is read; names are counted over all rows
+        candidates = CandidateFilter(claims) if fuzzy and prefilter else None
+        totals = NameTotals() if candidates is not None else None
         for name in TABLES:
             if name == "claims" or name not in files:
                 continue
@@ -270,7 +283,7 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
                     present.add(name)
                 continue
             with stage("read"):  # reading, key coercion and id keys interleave block by block
-                t = _Table(name, files[name], spill, claim_pids, block_bytes)
+                t = _Table(name, files[name], spill, claim_pids, block_bytes, candidates, totals)
             problems += t.problems
             if t.usable:
                 present.add(name)
@@ -288,7 +301,7 @@ def screen_partitioned(folder: str | Path, policy: Policy | None = None, *,
         with stage("match"):
             records = stack_records(keys)
             keys.clear()
-            evidence = build_evidence(claims, records, policy.match)
+            evidence = build_evidence(claims, records, policy.match, totals)
         gc.collect()
 
         with stage("rules"):

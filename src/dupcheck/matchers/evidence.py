@@ -8,10 +8,15 @@ ids, traditional or homophone names). One row per (claim, source, record): the s
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 
 from dupcheck.matchers.exact import exact_links
 from dupcheck.policy import MatchPolicy
+
+if TYPE_CHECKING:
+    from dupcheck.matchers.fuzzy import NameTotals
 
 __all__ = ["EVIDENCE_SCHEMA", "PERSON_KEY_COLS", "build_evidence", "stack_records"]
 
@@ -57,9 +62,14 @@ def stack_records(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
 
 
 def build_evidence(
-    claims: pl.DataFrame, records: pl.DataFrame, policy: MatchPolicy
+    claims: pl.DataFrame, records: pl.DataFrame, policy: MatchPolicy,
+    name_totals: NameTotals | None = None,
 ) -> pl.DataFrame:
-    """Exact and fuzzy links of ``claims`` to ``records`` (see :func:`stack_records`)."""
+    """Exact and fuzzy links of ``claims`` to ``records`` (see :func:`stack_records`).
+
+    ``records`` may be only the rows a :class:`~dupcheck.matchers.fuzzy.CandidateFilter` keeps,
+    with ``name_totals`` counting the names of the whole table: the links are the same.
+    """
     exact = exact_links(claims, records).with_columns(
         pl.lit(None, dtype=pl.String).alias("contributions")
     )
@@ -67,7 +77,8 @@ def build_evidence(
     if policy.fuzzy_enabled and records.height:
         from dupcheck.matchers.fuzzy import _links
 
-        fz = _links(claims, records, policy, source_key="source_key" in records.columns)
+        fz = _links(claims, records, policy, source_key="source_key" in records.columns,
+                    name_totals=name_totals)
         if fz.height:
             contrib = (
                 pl.col("contributions")

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -75,6 +76,8 @@ __all__ = [
     "COMPARISON_NAMES",
     "FUZZY_SCHEMA",
     "NAME_LEVELS",
+    "CandidateFilter",
+    "NameTotals",
     "chinese_person_linker",
     "describe_contributions",
     "fuzzy_links",
@@ -403,13 +406,73 @@ def _candidate_groups(left: pl.DataFrame, records: pl.DataFrame, rules: list[Blo
     return out
 
 
+class CandidateFilter:
+    """Which reference rows the evidence of ``claims`` can ever use, decided block by block.
+
+    A row is needed when its id equals a claim's (exact links), when its own id is doubtful
+    (valid claims are compared with those), or when it shares a key of any blocking rule with a
+    doubtful claim. :func:`build_evidence` on the rows this keeps, with the whole table's
+    :class:`NameTotals`, gives the links it gives on the whole table (pruning of valid pairs on,
+    as ``build_evidence`` runs it). Streaming screening uses it to keep a few percent of rows.
+    """
+
+    def __init__(self, claims: pl.DataFrame) -> None:
+        left = _with_birth_s(prepare_claims(claims))
+        doubt = left.filter(_doubtful(pl.col("valid"), pl.col("legacy_raw")))
+        self.pids = claims.get_column("pid").drop_nulls().unique().implode()
+        self.rules = [
+            (rule, doubt.lazy().select(rule.key_exprs(0)).drop_nulls().unique().collect())
+            for rule in chinese_person_linker(True).blocking_rules
+        ] if doubt.height else []
+
+    def __call__(self, records: pl.DataFrame) -> pl.Series:
+        """True for each row of ``records`` (``pid, id_valid, id_legacy, id_birth, name_py``)
+        that some link could use."""
+        rk = records.select(
+            pl.int_range(pl.len(), dtype=pl.UInt32).alias("_ri"), pl.col("pid"),
+            pl.col("name_py"), pl.col("id_birth").cast(pl.Date).alias("birth"),
+            pl.lit(None, dtype=pl.Date).alias("birth2"),
+            (pl.col("pid").is_in(self.pids).fill_null(False)
+             | _doubtful(pl.col("id_valid"), pl.col("id_legacy"))).alias("_keep"),
+        )
+        keep = rk.get_column("_keep").to_numpy().copy()
+        for rule, keys in self.rules:
+            hit = (rk.lazy().select("_ri", *rule.key_exprs(1)).drop_nulls()
+                   .join(keys.lazy(), on=list(keys.columns), how="semi")
+                   .select("_ri").collect().get_column("_ri").to_numpy())
+            keep[hit] = True
+        return pl.Series("keep", keep)
+
+
+@dataclass
+class NameTotals:
+    """Counts of every ``name_norm`` over a whole reference table and the number of rows with a
+    name, gathered block by block when the table is never held whole (streaming screening)."""
+
+    counts: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={"_v": pl.String, "len": pl.UInt32}))
+    rows: int = 0
+
+    def add(self, names: pl.Series) -> None:
+        """Count one block's names in."""
+        block = tf_table(names).select("_v", "len")
+        self.counts = (pl.concat([self.counts, block]).group_by("_v")
+                       .agg(pl.col("len").sum().cast(pl.UInt32)))
+        self.rows += names.len() - names.null_count()
+
+
 def _name_counts(records: pl.DataFrame, left: pl.DataFrame, names: pl.Series,
-                 sample_rows: int = 1_000_000) -> pl.DataFrame:
+                 sample_rows: int = 1_000_000, totals: NameTotals | None = None) -> pl.DataFrame:
     """Frequencies of ``names`` over claims and the whole reference table.
 
     Past ``sample_rows`` matching rows, rows are counted on a hash sample of their ids (fixed
-    seed: the same for any row order) and scaled up; shrinkage absorbs the sampling noise.
+    seed: the same for any row order) and scaled up; shrinkage absorbs the sampling noise. With
+    ``totals`` (counts of the whole table gathered elsewhere) the counts are exact.
     """
+    if totals is not None:
+        total = totals.rows + left.height
+        counts = totals.counts.filter(pl.col("_v").is_in(names.implode()))
+        return _with_claim_counts(counts, left, total)
     rec = records.select("name_norm", "pid").filter(pl.col("name_norm").is_in(names.implode()))
     total = records.height - records.get_column("name_norm").null_count() + left.height
     k = max(1, math.ceil(rec.height / sample_rows))
@@ -417,6 +480,11 @@ def _name_counts(records: pl.DataFrame, left: pl.DataFrame, names: pl.Series,
         rec = rec.filter(pl.col("pid").hash(seed=7) % k == 0)
     counts = tf_table(rec.get_column("name_norm"), total=total)
     counts = counts.with_columns(pl.col("len") * k)
+    return _with_claim_counts(counts, left, total)
+
+
+def _with_claim_counts(counts: pl.DataFrame, left: pl.DataFrame, total: int) -> pl.DataFrame:
+    """Record counts plus the claims' own names, over ``total`` values."""
     claim_counts = tf_table(left.get_column("name_norm"))
     return (pl.concat([counts.select("_v", "len"), claim_counts.select("_v", "len")])
             .group_by("_v").agg(pl.col("len").sum())
@@ -461,9 +529,12 @@ def fuzzy_links(claims: pl.DataFrame, records: pl.DataFrame,
 
 def _links(claims: pl.DataFrame, records: pl.DataFrame, policy: MatchPolicy | None = None, *,
            min_score: float | None = None, prune_valid_pairs: bool = True,
-           linker: Linker | None = None, source_key: bool = False) -> pl.DataFrame:
+           linker: Linker | None = None, source_key: bool = False,
+           name_totals: NameTotals | None = None) -> pl.DataFrame:
     """`fuzzy_links`; with ``source_key``, each link also carries its record's ``source_key``
-    (saves the caller a join against the whole reference table)."""
+    (saves the caller a join against the whole reference table). ``name_totals``: name counts
+    of the whole reference table when ``records`` holds only the rows that can pair (see
+    :class:`CandidateFilter`)."""
     policy = policy or MatchPolicy.model_validate({})
     floor = policy.review_threshold if min_score is None else min_score
     schema = dict(FUZZY_SCHEMA)
@@ -480,15 +551,16 @@ def _links(claims: pl.DataFrame, records: pl.DataFrame, policy: MatchPolicy | No
     # for every candidate row
     meta = records.select(pl.col("source").cast(pl.String), pl.col("_row").cast(pl.Int64),
                           *([pl.col("source_key").cast(pl.String)] if source_key else []))
-    person = records.select(pl.exclude("source", "_row", "source_key")).with_columns(
-        pl.lit(None, dtype=pl.String).alias("source"), pl.lit(None, dtype=pl.Int64).alias("_row"))
+    person = records.select(pl.exclude("source", "_row", "source_key"))
     groups = []
     for lf, rows in _candidate_groups(left, records, linker.blocking_rules, prune_valid_pairs):
-        groups.append((lf, rows, _with_birth_s(prepare_records(person[rows]))))
+        cand = person[rows].with_columns(  # the null columns only for the candidate rows
+            pl.lit(None, dtype=pl.String).alias("source"), pl.lit(None, dtype=pl.Int64).alias("_row"))
+        groups.append((lf, rows, _with_birth_s(prepare_records(cand))))
     if not groups:
         return pl.DataFrame(schema=schema)
     names = pl.concat([r.get_column("name_norm") for _, _, r in groups]).drop_nulls().unique()
-    linker.tf_counts = {"name_norm": _name_counts(records, left, names)}
+    linker.tf_counts = {"name_norm": _name_counts(records, left, names, totals=name_totals)}
     out = []
     for lf, rows, right in groups:
         links = _format(linker.predict(lf, right, threshold=floor), linker)
