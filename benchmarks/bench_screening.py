@@ -119,36 +119,40 @@ def _files(data: Path) -> dict[str, Path]:
 
 
 def work_limit(data: Path) -> dict[str, Any]:
-    """The bare exact join: claims' ``id_number`` = reference ``id_number``, same files."""
+    """The bare exact join: claims' ``id_number`` = reference ``id_number``, same files, one
+    table at a time (so a 92M-row tier fits in memory: only the links are kept)."""
     files = _files(data)
     m = Meter()
+    parts, n_rows = [], 0
     with m.section("total"):
         claims = _read_columns(files["claims"], ["claim_id", "id_number"]).drop_nulls("id_number")
-        refs = pl.concat([
-            _read_columns(files[t], ["id_number"]).with_row_index("_row")
-            .with_columns(pl.lit(t).alias("source"))
-            for t in PERSON_TABLES if t in files
-        ])
-        links = claims.join(refs, on="id_number", how="inner")
+        for t in PERSON_TABLES:
+            if t not in files:
+                continue
+            ids = _read_columns(files[t], ["id_number"]).with_row_index("_row")
+            n_rows += ids.height
+            parts.append(claims.join(ids, on="id_number", how="inner")
+                         .with_columns(pl.lit(t).alias("source")))
+            del ids
+        links = pl.concat(parts)
     rep = m.report()
     rep["links"] = links.height
-    rep["reference_rows"] = refs.height
-    # untimed: source keys (record_id where the table has one) to score the links
-    keys = []
+    rep["reference_rows"] = n_rows
+    # untimed: source keys (record_id where the table has one) of the linked rows, for scoring
+    keyed = []
     for t in PERSON_TABLES:
-        if t not in files:
+        part = links.filter(pl.col("source") == t)
+        if t not in files or part.is_empty():
             continue
         head = pl.read_parquet_schema(files[t]) if files[t].suffix == ".parquet" else None
         has_id = ("record_id" in head) if head is not None else (
             "record_id" in files[t].open("rb").readline().decode("utf-8", "replace"))
-        k = (_read_columns(files[t], ["record_id"]).with_row_index("_row") if has_id
-             else refs.filter(pl.col("source") == t).select("_row")
-             .with_columns(pl.lit(None, dtype=pl.String).alias("record_id")))
-        keys.append(k.with_columns(pl.lit(t).alias("source")))
-    key = pl.concat(keys).with_columns(
-        pl.coalesce("record_id", pl.col("_row").cast(pl.String)).alias("source_key"))
-    pred = links.join(key, on=["source", "_row"], how="left")
-    rep["link_quality"] = _metrics(pred, _truth(data))
+        rows = part.get_column("_row")
+        key = (_read_columns(files[t], ["record_id"]).get_column("record_id").gather(rows)
+               if has_id else pl.Series("record_id", [None] * rows.len(), dtype=pl.String))
+        keyed.append(part.with_columns(
+            pl.coalesce(key, pl.col("_row").cast(pl.String)).alias("source_key")))
+    rep["link_quality"] = _metrics(pl.concat(keyed), _truth(data))
     return rep
 
 
