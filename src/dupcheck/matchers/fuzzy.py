@@ -117,6 +117,11 @@ def _id_birth_any(pid: pl.Expr) -> pl.Expr:
             .str.strptime(pl.Date, "%Y%m%d", strict=False))
 
 
+def _region_yy(pid: pl.Expr) -> pl.Expr:
+    """Region code and two-digit birth year of an 18-character id (``37052287`` ...)."""
+    return pid.str.slice(0, 6) + pid.str.slice(8, 2)
+
+
 def _legacy(pid: pl.Expr) -> pl.Expr:
     return pl.when(pid.str.contains(_ID18)).then(
         pl.concat_str([pid.str.slice(0, 6), pid.str.slice(8, 9)]))
@@ -322,7 +327,10 @@ def chinese_person_linker(prune_valid_pairs: bool = True,
     rules = [
         BlockingRule("pinyin+birth", ("name_py", "birth")),
         BlockingRule("pinyin+birth2", ("name_py", (pl.col("birth2"), pl.col("birth")))),
-        BlockingRule("pinyin+id region", ("name_py", (pid.str.slice(0, 6), pid.str.slice(0, 6)))),
+        # region + two-digit birth year, not region alone: a county holds thousands of
+        # namesakes at national scale, and pairs grew with the square of the data; the
+        # two-digit year keeps legacy ids upgraded with the other century (18xx) together
+        BlockingRule("pinyin+id region+yy", ("name_py", (_region_yy(pid), _region_yy(pid)))),
         BlockingRule("pinyin+id tail", ("name_py", (pid.str.slice(14, 4), pid.str.slice(14, 4)))),
         BlockingRule("id region+birth", ((pid.str.slice(0, 14), pid.str.slice(0, 14)),)),
         BlockingRule("id birth+tail", ((pid.str.slice(6, 12), pid.str.slice(6, 12)),)),
