@@ -3,8 +3,8 @@
 The generic Fellegi-Sunter linker (`dupcheck.matchers.linker`) configured for Chinese persons:
 
 * blocking (OR-ed equi-joins): name pinyin + birth date (from the id, or as entered on the claim);
-  name pinyin + the id's region part; name pinyin + the id's last four characters; the id's first
-  14 characters (region + birth date); the id's characters 7-18. A single substitution or an
+  name pinyin + the id's region and two-digit birth year; name pinyin + the id's last four
+  characters; the id's first 14 characters (region + birth date); the id's characters 7-18. A single substitution or an
   adjacent transposition leaves at least one of these keys intact, so mistyped and transposed ids
   are found whatever digit was hit, without 17 masked keys per id.
 * comparisons: name (exact after normalisation, term-frequency adjusted; same pinyin with
