@@ -276,21 +276,10 @@ def read_csv_raw(path: Path, spec: TableSpec) -> RawTable:
 def read_parquet_raw(path: Path, spec: TableSpec) -> RawTable:
     """Read the contract columns of a Parquet file or folder of part files (native dtypes; names
     matched case-insensitively); only those columns are read."""
-    file = path.name
-    if path.is_file() and path.stat().st_size == 0:
-        return RawTable(spec.name, file, None,
-                        [Problem(file, None, None, None, "empty file (0 bytes)", fatal=True)])
-    try:
-        lf = pl.scan_parquet(path)
-        names = list(lf.collect_schema().names())
-        mapping, problems = _match_columns(names, spec, file)
-        if any(p.fatal for p in problems):
-            return RawTable(spec.name, file, None, problems)
-        frame = lf.select(pl.col(src).alias(name) for name, src in mapping.items()).collect()
-    except (pl.exceptions.PolarsError, OSError) as exc:  # truncated or corrupt file
-        msg = f"cannot read Parquet (truncated or corrupt): {str(exc).splitlines()[0]}"
-        return RawTable(spec.name, file, None, [Problem(file, None, None, None, msg, fatal=True)])
-    return RawTable(spec.name, file, frame, problems)
+    raw = next(_parquet_blocks(path, spec, 0))  # one block: the whole file
+    if raw.frame is not None:
+        raw.frame = raw.frame.drop("_row")
+    return raw
 
 
 def read_table(path: Path, spec: TableSpec) -> RawTable:
@@ -521,10 +510,12 @@ def _project(raw: RawTable, columns: Collection[str] | None) -> RawTable:
 
 
 def _parquet_blocks(path: Path, spec: TableSpec, rows: int) -> Iterator[RawTable]:
-    """A Parquet file (or folder of parts) in blocks of ``rows`` rows."""
+    """A Parquet file (or folder of parts) in blocks of ``rows`` rows (one block when 0); a
+    problem that makes it unusable is yielded alone."""
     file = path.name
-    if rows <= 0 or (path.is_file() and path.stat().st_size == 0):
-        yield _with_rows(read_parquet_raw(path, spec), 0)
+    if path.is_file() and path.stat().st_size == 0:
+        yield RawTable(spec.name, file, None,
+                       [Problem(file, None, None, None, "empty file (0 bytes)", fatal=True)])
         return
     try:
         lf = pl.scan_parquet(path)
@@ -533,8 +524,11 @@ def _parquet_blocks(path: Path, spec: TableSpec, rows: int) -> Iterator[RawTable
         if any(p.fatal for p in problems):
             yield RawTable(spec.name, file, None, problems)
             return
-        total = lf.select(pl.len()).collect().item()
         cols = [pl.col(src).alias(name) for name, src in mapping.items()]
+        if rows <= 0:  # whole
+            yield _with_rows(RawTable(spec.name, file, lf.select(cols).collect(), problems), 0)
+            return
+        total = lf.select(pl.len()).collect().item()
         for start in range(0, max(total, 1), rows):
             frame = lf.slice(start, rows).select(cols).collect()
             yield _with_rows(RawTable(spec.name, file, frame, problems if start == 0 else []), start)
