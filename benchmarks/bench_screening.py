@@ -160,6 +160,7 @@ def _splink_inputs(data: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Claims and reference rows with dupcheck's person keys (normalisation shared, untimed)."""
     from dupcheck.io import load
     from dupcheck.normalize import add_person_keys
+    from dupcheck.screening import prepare_reference
 
     ds = load(data)
     cols = [pl.col("pid"), pl.col("name_norm"), pl.col("name_py")]
@@ -170,12 +171,8 @@ def _splink_inputs(data: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     for t in PERSON_TABLES:
         if t not in ds.tables:
             continue
-        tab = ds.tables[t]
-        key = pl.col("_row").cast(pl.String)
-        if "record_id" in tab.columns:
-            key = pl.coalesce(pl.col("record_id"), key)
-        parts.append(add_person_keys(tab).select(
-            pl.concat_str(pl.lit(t + "|"), key).alias("unique_id"), *cols,
+        parts.append(prepare_reference(ds.tables[t]).select(
+            pl.concat_str(pl.lit(t + "|"), pl.col("source_key")).alias("unique_id"), *cols,
             pl.col("id_birth").dt.strftime("%Y%m%d").alias("birth")))
     return c, pl.concat(parts)
 

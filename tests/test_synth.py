@@ -33,21 +33,6 @@ def province(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return out, truth
 
 
-@pytest.fixture(scope="module")
-def data(province: tuple[Path, Path]) -> dict[str, pl.DataFrame]:
-    return load(province[0]).tables
-
-
-@pytest.fixture(scope="module")
-def truth(province: tuple[Path, Path]) -> pl.DataFrame:
-    return pl.read_parquet(province[1] / "claims_truth.parquet")
-
-
-@pytest.fixture(scope="module")
-def links(province: tuple[Path, Path]) -> pl.DataFrame:
-    return pl.read_parquet(province[1] / "links.parquet")
-
-
 def _period(claims: pl.DataFrame) -> pl.DataFrame:
     """Claims with an explicit period: claim_id, cd, ps, pe."""
     return claims.filter(pl.col("period_end").is_not_null() & pl.col("claim_date").is_not_null()) \

@@ -20,7 +20,6 @@ from tests import test_synth as single
 
 from dupcheck.errors import InputError
 from dupcheck.evaluate import decision_accuracy, rule_table
-from dupcheck.io import load
 from dupcheck.schema import TABLES
 from dupcheck.screening import screen
 from dupcheck.synth import SynthRates, World, generate, shard_count
@@ -49,21 +48,6 @@ def province(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def manifest(province: tuple[Path, Path]) -> dict[str, Any]:
     return json.loads((province[1] / "manifest.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
-
-
-@pytest.fixture(scope="module")
-def data(province: tuple[Path, Path]) -> dict[str, pl.DataFrame]:
-    return load(province[0]).tables
-
-
-@pytest.fixture(scope="module")
-def truth(province: tuple[Path, Path]) -> pl.DataFrame:
-    return pl.read_parquet(province[1] / "claims_truth.parquet")
-
-
-@pytest.fixture(scope="module")
-def links(province: tuple[Path, Path]) -> pl.DataFrame:
-    return pl.read_parquet(province[1] / "links.parquet")
 
 
 # ------------------------------------------------------------------ fast: the pieces

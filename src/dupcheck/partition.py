@@ -45,7 +45,7 @@ from dupcheck.io.read import BLOCK_BYTES, discover, read_table, read_table_block
 from dupcheck.matchers import build_evidence, stack_records
 from dupcheck.matchers.evidence import PERSON_KEY_COLS
 from dupcheck.matchers.fuzzy import CandidateFilter, NameTotals
-from dupcheck.normalize import add_person_keys, canonical_id, name_keys_expr
+from dupcheck.normalize import canonical_id, name_keys_expr
 from dupcheck.policy import Policy
 from dupcheck.schema import TABLES
 from dupcheck.screening import (
@@ -106,14 +106,6 @@ def _read_one(path: Path, name: str) -> tuple[pl.DataFrame | None, list[Problem]
     return coerced.frame, problems + coerced.problems
 
 
-def _prepare_ids(t: pl.DataFrame) -> pl.DataFrame:
-    """``source_key`` and the id keys of a reference table (name keys are added later)."""
-    key = pl.col("_row").cast(pl.String)
-    if "record_id" in t.columns:
-        key = pl.coalesce(pl.col("record_id"), key)
-    return add_person_keys(t.with_columns(key.alias("source_key")), name_col=None)
-
-
 def _key_columns(t: pl.DataFrame) -> pl.DataFrame:
     """The narrow projection matching needs, with the raw ``name`` in place of its keys."""
     extra = [c for c in KEY_EXTRA if c in t.columns]
@@ -171,7 +163,7 @@ class _Table:
             coerced.append(c)
             assert c.frame is not None  # _coerce returns None otherwise
             if wanted is None:  # every row's keys, names converted block by block
-                k = _key_columns(_prepare_ids(c.frame.select(cols)))
+                k = _key_columns(prepare_reference(c.frame.select(cols), names=False))
                 k = k.with_columns(name_keys_expr(pl.col("name")).alias("_k")).select(
                     pl.exclude("name", "_k"),
                     *[pl.col("_k").struct.field(f).alias(f) for f in _NAME_KEYS])
@@ -194,7 +186,7 @@ class _Table:
         full = self._coerce(pl.concat(kept), rest=True)
         if full is not None and full.frame is not None:
             self.full = full.frame
-            self.keys = _key_columns(_prepare_ids(full.frame))
+            self.keys = _key_columns(prepare_reference(full.frame, names=False))
 
     def _coerce(self, frame: pl.DataFrame, rest: bool = False) -> CoercedTable | None:
         """``frame`` coerced (None, with a fatal problem, when it cannot be); with ``rest``, only

@@ -35,8 +35,6 @@ ABLATIONS: dict[str, tuple[str, ...]] = {
     "+ term frequency (all levels)": NAME_LEVELS,
 }
 
-_PERSON_TABLES = ("employment", "stoppages", "pensions", "benefits", "deaths", "incarcerations",
-                  "dispatch")
 
 
 def load_linkage_inputs(folder: str | Path) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -44,19 +42,10 @@ def load_linkage_inputs(folder: str | Path) -> tuple[pl.DataFrame, pl.DataFrame]
     from dupcheck.io import load
     from dupcheck.matchers.evidence import stack_records
     from dupcheck.normalize import add_person_keys
+    from dupcheck.screening import prepare_references
 
     ds = load(folder)
-    claims = add_person_keys(ds.tables["claims"])
-    tables = {}
-    for name in _PERSON_TABLES:
-        if name not in ds.tables:
-            continue
-        t = ds.tables[name]
-        key = pl.col("_row").cast(pl.String)
-        if "record_id" in t.columns:
-            key = pl.coalesce(pl.col("record_id"), key)
-        tables[name] = add_person_keys(t.with_columns(key.alias("source_key")))
-    return claims, stack_records(tables)
+    return add_person_keys(ds.tables["claims"]), stack_records(prepare_references(ds.tables))
 
 
 def link_province(claims: pl.DataFrame, records: pl.DataFrame,
